@@ -1,0 +1,214 @@
+"""The bot: an AutoShardedBot that opens the database, loads every cog and runs the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import pkgutil
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import migrate
+from bot.db.engine import Database
+from bot.db.models import BotState
+from bot.errors import UserError
+from bot.guilds import get_settings
+from bot.i18n import pick_lang, t
+from bot.scheduling import Scheduler
+from bot.translator import CatalogTranslator
+
+log = logging.getLogger(__name__)
+
+
+def discover_cogs() -> list[str]:
+    """Every extension module in the ``cogs`` package (names starting with '_' are skipped)."""
+    return sorted(
+        f"cogs.{info.name}"
+        for info in pkgutil.iter_modules(cogs.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+class AiclubTree(app_commands.CommandTree["AiclubBot"]):
+    """The command tree: counts commands in flight so shutdown can let them finish."""
+
+    def __init__(self, client: AiclubBot) -> None:
+        super().__init__(client)
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await super()._call(interaction)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def wait_idle(self, grace: float) -> bool:
+        """Wait until no command runs; False if some were still running after ``grace`` s."""
+        try:
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+class AiclubBot(commands.AutoShardedBot):
+    """aiclub's Discord client. Services live on the instance: db, clock, scheduler, settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database,
+        clock: Clock,
+        scheduler: Scheduler,
+        extensions: Iterable[str] | None = None,
+        shard_count: int | None = None,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            tree_cls=AiclubTree,
+            help_command=None,
+            shard_count=shard_count,
+        )
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        self.extensions_to_load = list(extensions) if extensions is not None else discover_cogs()
+        self.started_at: datetime = clock.now()
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    # ------------------------------------------------------------------ start-up
+    async def setup_hook(self) -> None:
+        await self._open_database()
+        await self.tree.set_translator(CatalogTranslator())
+        for name in self.extensions_to_load:
+            await self.load_extension(name)
+        self.scheduler.start()
+        await self.sync_commands()
+
+    async def _open_database(self) -> None:
+        if self.db.backend == "sqlite":
+            await migrate.upgrade(self.db.engine)
+            return
+        head = migrate.alembic_config()
+        from alembic.script import ScriptDirectory
+
+        expected = ScriptDirectory.from_config(head).get_current_head()
+        current = await migrate.current_revision(self.db.engine)
+        if current != expected:
+            raise RuntimeError(
+                f"the database schema is at {current or 'nothing'}, the bot needs {expected}: "
+                "run `aiclub db upgrade` first"
+            )
+
+    async def sync_commands(self) -> bool:
+        """Sync the command tree if it changed since the last sync; True if it synced."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        translator = self.tree.translator
+        payload = [
+            await command.get_translated_payload(self.tree, translator)  # type: ignore[arg-type]
+            for command in self.tree.get_commands(guild=guild)
+        ]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"command_tree_hash:{guild.id if guild else 'global'}"
+        async with self.db.session() as session:
+            state = await session.get(BotState, key)
+            if state is not None and state.value == digest:
+                log.info("command tree unchanged since last sync; not syncing")
+                return False
+            await self.tree.sync(guild=guild)
+            if state is None:
+                session.add(BotState(key=key, value=digest, updated_at=self.clock.now()))
+            else:
+                state.value, state.updated_at = digest, self.clock.now()
+            await session.commit()
+        log.info("synced %d commands to %s", len(payload), guild.id if guild else "all guilds")
+        return True
+
+    # ------------------------------------------------------------------ helpers
+    def loaded_models(self) -> list[str]:
+        """Names of the ML models in memory; none until an ML command first needs one."""
+        return []
+
+    async def guild_language(self, guild_id: int | None) -> str:
+        """The guild's configured language ('en' outside guilds)."""
+        if guild_id is None:
+            return self.settings.language
+        async with self.db.session() as session:
+            settings = await get_settings(session, guild_id, self.clock.now())
+            await session.commit()
+            return settings.language
+
+    async def lang_for(self, interaction: discord.Interaction) -> str:
+        """The language to answer ``interaction`` in: user's locale, else the guild's."""
+        return pick_lang(str(interaction.locale), await self.guild_language(interaction.guild_id))
+
+    # ------------------------------------------------------------------ errors
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """One handler for every app-command error: a localized ephemeral reply."""
+        original = getattr(error, "original", error)
+        try:
+            lang = await self.lang_for(interaction)
+        except Exception:  # the database itself may be what failed
+            lang = pick_lang(str(interaction.locale), self.settings.language)
+        if isinstance(original, UserError):
+            message = t(lang, original.key, **original.params)
+        elif isinstance(error, app_commands.MissingPermissions):
+            perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            message = t(lang, "errors.missing_permissions", permissions=perms)
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = t(lang, "errors.guild_only")
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            message = t(lang, "errors.cooldown", seconds=f"{error.retry_after:.0f}")
+        elif isinstance(error, app_commands.TransformerError):
+            message = t(lang, "errors.bad_value", value=str(error.value)[:100])
+        else:
+            error_id = uuid.uuid4().hex[:8]
+            log.error(
+                "error %s in /%s", error_id, getattr(interaction.command, "qualified_name", "?"),
+                exc_info=original,
+            )
+            message = t(lang, "errors.unexpected", error_id=error_id)
+        await send_ephemeral(interaction, message)
+
+    # ------------------------------------------------------------------ shutdown
+    async def close(self) -> None:
+        """Stop the scheduler, let in-flight commands finish, close Discord and the database."""
+        self.scheduler.shutdown()
+        if not await self.tree.wait_idle(grace=10):
+            log.warning("shutting down with commands still running")
+        await super().close()
+        await self.db.close()
+
+
+async def send_ephemeral(
+    interaction: discord.Interaction, content: str | None = None, **kwargs: object
+) -> None:
+    """Reply privately, whether or not the interaction was already answered or deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,262 @@
+"""The local simulated guild: the real bot and every cog over SimCord, driven line by line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+import simcord
+from discord import AppCommandOptionType as OptionType
+from discord import app_commands
+from simcord.results import ResponseMessage
+
+from bot.client import AiclubBot
+from bot.console.script import Advance, Click, ConsoleCommand, Now, Quit, Slash, Submit
+from bot.console.transcript import render_message
+from bot.scheduling import SimulatedScheduler
+
+log = logging.getLogger(__name__)
+GUILD_NAME = "aiclub-demo"
+CHANNELS = ("general", "daily-question", "events")
+OWNER = "admin"
+MEMBERS = ("alice", "bob", "carol")
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+class ConsoleInputError(Exception):
+    """Input that Discord's client would refuse; printed, and the console carries on."""
+
+
+class ConsoleSession:
+    """One simulated guild with an owner and three members; prints what the bot does."""
+
+    def __init__(
+        self, env: simcord.Env, bot: AiclubBot, out_dir: Path, write: Callable[[str], None]
+    ) -> None:
+        self.env = env
+        self.bot = bot
+        self.out_dir = out_dir
+        self.write = write
+        owner = env.create_user(OWNER)
+        self.guild = env.create_guild(GUILD_NAME, owner=owner)
+        self.channels = {name: self.guild.create_text_channel(name) for name in CHANNELS}
+        self.actors = {OWNER: self.guild.add_member(owner)}
+        for name in MEMBERS:
+            self.actors[name] = self.guild.add_member(env.create_user(name))
+        self._numbers: dict[int, int] = {}
+        self._signatures: dict[int, tuple[Any, ...]] = {}
+        self._modals: dict[str, simcord.InteractionResult] = {}
+        self._error_cursor = env.error_cursor
+        self.unhandled_errors = 0
+        self._mark_seen()
+
+    # -------------------------------------------------------------- dispatch
+    async def execute(self, command: ConsoleCommand) -> bool:
+        """Run one parsed command; False when the console should stop."""
+        try:
+            if isinstance(command, Quit):
+                return False
+            if isinstance(command, Now):
+                self.write(f"now: {self.bot.clock.now():%Y-%m-%d %H:%M:%S} UTC")
+            elif isinstance(command, Advance):
+                await self._advance(command.delta)
+            elif isinstance(command, Slash):
+                await self._slash(command)
+            elif isinstance(command, Click):
+                await self._click(command)
+            elif isinstance(command, Submit):
+                await self._submit(command)
+        except (ConsoleInputError, simcord.SetupError, simcord.OptionError) as exc:
+            self.write(f"error: {exc}")
+        self.flush()
+        return True
+
+    def _actor(self, name: str | None) -> simcord.MemberActor:
+        actor = self.actors.get(name or OWNER)
+        if actor is None:
+            raise ConsoleInputError(f"unknown member @{name}; members: {', '.join(self.actors)}")
+        return actor
+
+    async def _advance(self, delta: timedelta) -> None:
+        scheduler = self.bot.scheduler
+        assert isinstance(scheduler, SimulatedScheduler)
+        fired = await scheduler.advance_to(self.bot.clock.now() + delta)
+        await self.env.settle()
+        self.write(
+            f"advanced to {self.bot.clock.now():%Y-%m-%d %H:%M} UTC ({len(fired)} job(s) ran)"
+        )
+
+    async def _slash(self, command: Slash) -> None:
+        actor = self._actor(command.user)
+        app_command = self._find_command(command.name)
+        options = {
+            name: self._convert(app_command, name, raw) for name, raw in command.options.items()
+        }
+        result = await actor.slash(self.channels["general"], command.name, **options)
+        self._remember_modal(command.user, result)
+
+    async def _click(self, command: Click) -> None:
+        actor = self._actor(command.user)
+        message = self._message_by_number(command.number)
+        result = await actor.click(ResponseMessage(self.env, message), label=command.label)
+        self._remember_modal(command.user, result)
+
+    async def _submit(self, command: Submit) -> None:
+        actor = self._actor(command.user)
+        shown = self._modals.pop(command.user or OWNER, None)
+        if shown is None:
+            raise ConsoleInputError("no form is open for this member")
+        await actor.submit_modal(shown, command.values)
+
+    def _remember_modal(self, user: str | None, result: simcord.InteractionResult) -> None:
+        if result.modal is None:
+            return
+        self._modals[user or OWNER] = result
+        modal = result.modal
+        fields = [
+            c.get("custom_id", "?")
+            for row in modal.get("components", [])
+            for c in ([row.get("component")] if row.get("component") else row.get("components", []))
+            if c
+        ]
+        self.write(
+            f"(only you) [form] {modal.get('title', '')}: fill it with "
+            f":submit {' '.join(f'{f}:…' for f in fields)}"
+        )
+
+    # -------------------------------------------------------------- options
+    def _find_command(self, name: str) -> app_commands.Command:
+        parts = name.split()
+        item: Any = self.bot.tree.get_command(parts[0])
+        for part in parts[1:]:
+            item = item.get_command(part) if isinstance(item, app_commands.Group) else None
+        if not isinstance(item, app_commands.Command):
+            raise ConsoleInputError(f"unknown command /{name}; type /help to see every command")
+        return item
+
+    def _convert(self, command: app_commands.Command, name: str, raw: str) -> Any:
+        parameter = next((p for p in command.parameters if p.name == name), None)
+        if parameter is None:
+            names = ", ".join(p.name for p in command.parameters) or "none"
+            raise ConsoleInputError(
+                f"/{command.qualified_name} has no option {name!r} (options: {names})"
+            )
+        if parameter.choices:
+            for choice in parameter.choices:
+                if raw.lower() in (str(choice.value).lower(), choice.name.lower()):
+                    return choice.value
+            allowed = ", ".join(str(c.value) for c in parameter.choices)
+            raise ConsoleInputError(f"option {name}: choose one of {allowed}")
+        kind = parameter.type
+        if kind is OptionType.integer:
+            try:
+                return int(raw)
+            except ValueError:
+                raise ConsoleInputError(f"option {name}: enter a whole number") from None
+        if kind is OptionType.number:
+            try:
+                return float(raw)
+            except ValueError:
+                raise ConsoleInputError(f"option {name}: enter a number") from None
+        if kind is OptionType.boolean:
+            if raw.lower() in _TRUE | _FALSE:
+                return raw.lower() in _TRUE
+            raise ConsoleInputError(f"option {name}: enter true or false")
+        if kind in (OptionType.user, OptionType.mentionable):
+            return self._actor(raw.lstrip("@"))
+        if kind is OptionType.channel:
+            channel = self.channels.get(raw.lstrip("#"))
+            if channel is None:
+                raise ConsoleInputError(f"option {name}: no channel {raw}; use #{CHANNELS[0]}")
+            return channel
+        if kind is OptionType.role:
+            role = self.guild.roles.get(raw.lstrip("@"))
+            if role is None:
+                raise ConsoleInputError(f"option {name}: no role {raw}")
+            return role
+        if kind is OptionType.attachment:
+            path = Path(raw).expanduser()
+            try:
+                return (path.name, path.read_bytes())
+            except OSError as exc:
+                reason = exc.strerror or "unreadable"
+                raise ConsoleInputError(f"option {name}: cannot read {raw} ({reason})") from None
+        return raw
+
+    # -------------------------------------------------------------- output
+    def _bot_messages(self) -> list[Any]:
+        bot_id = self.env.backend.bot_user.id
+        return sorted(
+            (
+                message
+                for channel_messages in self.env.backend.messages.values()
+                for message in channel_messages.values()
+                if message.author_id == bot_id
+            ),
+            key=lambda m: m.id,
+        )
+
+    @staticmethod
+    def _signature(message: Any) -> tuple[Any, ...]:
+        return (message.content, repr(message.embeds), repr(message.components),
+                repr(message.attachments))
+
+    def _mark_seen(self) -> None:
+        for message in self._bot_messages():
+            self._signatures[message.id] = self._signature(message)
+
+    def _message_by_number(self, number: int) -> Any:
+        for message_id, n in self._numbers.items():
+            if n == number:
+                for channel_messages in self.env.backend.messages.values():
+                    if message_id in channel_messages:
+                        return channel_messages[message_id]
+        raise ConsoleInputError(f"there is no message #{number} (or it was deleted)")
+
+    def _channel_label(self, channel_id: int) -> str:
+        channel = self.env.backend.get_channel(channel_id)
+        if channel.type == discord.ChannelType.private.value:
+            recipients = [self.env.backend.get_user(uid).name for uid in channel.recipient_ids]
+            return "DM @" + ",".join(recipients)
+        return f"#{channel.name}"
+
+    def flush(self) -> None:
+        """Print every bot message that is new or changed since the last flush."""
+        for message in self._bot_messages():
+            signature = self._signature(message)
+            if self._signatures.get(message.id) == signature:
+                continue
+            edited = message.id in self._signatures
+            self._signatures[message.id] = signature
+            number = self._numbers.setdefault(message.id, len(self._numbers) + 1)
+            paths = [self._save_attachment(number, a) for a in message.attachments]
+            for line in render_message(
+                number,
+                self._channel_label(message.channel_id),
+                "aiclub",
+                message,
+                edited=edited,
+                attachment_paths=paths,
+            ):
+                self.write(line)
+        self._report_errors()
+
+    def _save_attachment(self, number: int, attachment: dict[str, Any]) -> str:
+        data = self.env.backend.cdn.get(attachment["url"]) or b""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"{number}-{Path(attachment['filename']).name}"
+        path.write_bytes(data)
+        return str(path)
+
+    def _report_errors(self) -> None:
+        errors = self.env.errors_since(self._error_cursor)
+        self._error_cursor = self.env.error_cursor
+        for error in errors:
+            self.unhandled_errors += 1
+            log.error("unhandled bot error", exc_info=error)
+            self.write(f"!! the bot raised an unhandled error: {type(error).__name__}: {error}")

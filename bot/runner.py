@@ -1,0 +1,138 @@
+"""`aiclub run` (Discord, or the simulated guild without a token) and `aiclub console`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import discord
+
+from bot.cliutil import CliError
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.db.engine import Database, sqlite_path
+from bot.db.lock import DatabaseLockedError, SqliteProcessLock
+from bot.scheduling import LiveScheduler
+
+log = logging.getLogger(__name__)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load settings, turning a bad value into a one-line CLI error with exit code 2."""
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+
+
+def _parse_start(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--start {text!r}: use ISO format, e.g. 2026-12-01T08:00Z") from None
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
+def console(args: argparse.Namespace) -> int:
+    """Run the local simulated guild on a throw-away database unless --database is given."""
+    from bot.console import run_console
+
+    with tempfile.TemporaryDirectory(prefix="aiclub-console-") as tmp:
+        url = args.database or f"sqlite:///{tmp}/console.db"
+        settings = settings_or_exit(database_url=url)
+        logging.basicConfig(level=settings.log_level if args.verbose else "WARNING")
+        script = None
+        if args.script:
+            try:
+                script = Path(args.script).read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
+        start = _parse_start(args.start)
+        lock = _lock_sqlite(settings)
+        try:
+            return asyncio.run(
+                run_console(settings, start=start, out_dir=Path(args.out), script=script)
+            )
+        finally:
+            if lock:
+                lock.release()
+
+
+def _lock_sqlite(settings: Settings) -> SqliteProcessLock | None:
+    path = sqlite_path(settings.database)
+    if path is None:
+        return None
+    lock = SqliteProcessLock(path)
+    try:
+        lock.acquire()
+    except DatabaseLockedError as exc:
+        raise CliError(str(exc)) from None
+    return lock
+
+
+async def _run_discord(settings: Settings) -> None:
+    from bot.client import AiclubBot
+
+    assert settings.discord_token is not None
+    bot = AiclubBot(
+        settings, db=Database(settings.database_url), clock=SystemClock(), scheduler=LiveScheduler()
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    async with bot:
+        await bot.start(settings.discord_token.get_secret_value())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Connect to Discord with AICLUB_DISCORD_TOKEN, or start the simulated guild without it."""
+    settings = settings_or_exit()
+    if settings.discord_token is None:
+        print(
+            "No AICLUB_DISCORD_TOKEN set: starting the local simulated guild. To connect to "
+            "Discord, put AICLUB_DISCORD_TOKEN=<bot token> in .env (see README).",
+            file=sys.stderr,
+        )
+        return console(args)
+    settings.configure_logging()
+    lock = _lock_sqlite(settings)
+    try:
+        asyncio.run(_run_discord(settings))
+    except discord.LoginFailure:
+        raise CliError(
+            "Discord refused AICLUB_DISCORD_TOKEN: copy the bot token again from the Developer "
+            "Portal",
+            exit_code=2,
+        ) from None
+    finally:
+        if lock:
+            lock.release()
+    return 0
+
+
+def _console_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--script", metavar="FILE", help="read commands from FILE, not stdin")
+    parser.add_argument("--out", default="console-out", help="where attachments are written")
+    parser.add_argument("--start", metavar="ISO", help="simulated start time (default: now)")
+    parser.add_argument("--database", metavar="URL", help="database (default: a temporary file)")
+    parser.add_argument("--verbose", action="store_true", help="show the bot's log")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `run` and `console` verbs."""
+    run_parser = subparsers.add_parser(
+        "run", help="run the bot (the simulated guild when no token is set)"
+    )
+    _console_arguments(run_parser)
+    run_parser.set_defaults(handler=run)
+    console_parser = subparsers.add_parser("console", help="the local simulated guild")
+    _console_arguments(console_parser)
+    console_parser.set_defaults(handler=console)

@@ -1,0 +1,39 @@
+"""Localized command names and descriptions through discord.py's Translator."""
+
+from __future__ import annotations
+
+from discord import Locale, app_commands
+from discord.app_commands import TranslationContextLocation as Where
+
+from bot.i18n import command_catalog
+
+
+def translation_key(context: app_commands.TranslationContextTypes) -> str | None:
+    """Catalog key for a command/group/parameter name or description, or a choice name."""
+    data = context.data
+    if context.location in (Where.command_name, Where.group_name):
+        return f"{data.qualified_name}.name"
+    if context.location in (Where.command_description, Where.group_description):
+        return f"{data.qualified_name}.description"
+    if context.location is Where.parameter_name:
+        return f"{data.command.qualified_name}.params.{data.name}.name"
+    if context.location is Where.parameter_description:
+        return f"{data.command.qualified_name}.params.{data.name}.description"
+    if context.location is Where.choice_name:
+        return f"choices.{data.value}"
+    return None
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Serves the ``commands`` section of the zh catalog to Chinese (zh-CN, zh-TW) clients."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        if not locale.value.startswith("zh"):
+            return None
+        key = translation_key(context)
+        return command_catalog("zh").get(key.replace(" ", ".")) if key else None
