@@ -17,13 +17,10 @@ from simcord.results import ResponseMessage
 from bot.client import AiclubBot
 from bot.console.script import Advance, Click, ConsoleCommand, Now, Quit, Slash, Submit
 from bot.console.transcript import render_message
+from bot.console.world import CHANNELS, OWNER, create_demo_world
 from bot.scheduling import SimulatedScheduler
 
 log = logging.getLogger(__name__)
-GUILD_NAME = "aiclub-demo"
-CHANNELS = ("general", "daily-question", "events")
-OWNER = "admin"
-MEMBERS = ("alice", "bob", "carol")
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -42,12 +39,8 @@ class ConsoleSession:
         self.bot = bot
         self.out_dir = out_dir
         self.write = write
-        owner = env.create_user(OWNER)
-        self.guild = env.create_guild(GUILD_NAME, owner=owner)
-        self.channels = {name: self.guild.create_text_channel(name) for name in CHANNELS}
-        self.actors = {OWNER: self.guild.add_member(owner)}
-        for name in MEMBERS:
-            self.actors[name] = self.guild.add_member(env.create_user(name))
+        world = create_demo_world(env)
+        self.guild, self.channels, self.actors = world.guild, world.channels, world.actors
         self._numbers: dict[int, int] = {}
         self._signatures: dict[int, tuple[Any, ...]] = {}
         self._modals: dict[str, simcord.InteractionResult] = {}

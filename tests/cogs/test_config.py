@@ -1,0 +1,40 @@
+"""/config: allowed for Manage Server, refused for members, persisted in the database."""
+
+from __future__ import annotations
+
+import pytest
+import simcord
+
+from bot.db.models import GuildSettings
+from tests.conftest import Sim
+
+
+async def test_admin_sees_and_changes_settings(sim: Sim) -> None:
+    result = await sim.actors["admin"].slash(sim.general, "config show")
+    fields = {f.name: f.value for f in result.response.embeds[0].fields}
+    assert result.ephemeral and fields == {"Language": "English", "Timezone": "UTC"}
+
+    result = await sim.actors["admin"].slash(sim.general, "config language", language="zh")
+    assert result.ephemeral and "中文" in result.response.content
+    async with sim.bot.db.session() as session:
+        row = await session.get(GuildSettings, sim.guild.id)
+    assert row is not None and row.language == "zh"
+
+
+async def test_members_cannot_see_config(sim: Sim) -> None:
+    with pytest.raises(simcord.SetupError, match="default-member-permissions"):
+        await sim.actors["alice"].slash(sim.general, "config show")
+
+
+async def test_server_side_check_refuses_members_even_when_an_admin_exposes_the_command(
+    sim: Sim,
+) -> None:
+    commands = await sim.bot.tree.fetch_commands()
+    config = next(c for c in commands if c.name == "config")
+    sim.guild.set_command_permissions(config, {sim.actors["alice"]: True})
+    result = await sim.actors["alice"].slash(sim.general, "config language", language="zh")
+    assert result.ephemeral
+    assert "Manage Guild" in result.response.content
+    async with sim.bot.db.session() as session:
+        row = await session.get(GuildSettings, sim.guild.id)
+    assert row is None or row.language == "en"

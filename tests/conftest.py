@@ -1,0 +1,191 @@
+"""Shared fixtures: fresh migrated databases on SQLite and PostgreSQL, and the simulated guild."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+import simcord
+from discord import app_commands
+
+from bot.client import AiclubBot
+from bot.clock import ManualClock
+from bot.config import load_settings
+from bot.console.world import DemoWorld, create_demo_world
+from bot.db import migrate
+from bot.db.engine import Database, create_engine
+from bot.errors import UserError
+from bot.scheduling import SimulatedScheduler
+
+PG_HOST = os.environ.get("AICLUB_TEST_PG_HOST", "127.0.0.1")
+PG_ADMIN_DSN = f"postgresql://postgres@{PG_HOST}:5432/test"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+_counter = itertools.count()
+
+
+async def _pg_admin(sql: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def _pg_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres@{PG_HOST}:5432/{name}"
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once; tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once; tests get copies (CREATE … TEMPLATE)."""
+    name = f"aiclub_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("AICLUB_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_HOST}:5432 ({exc})")
+    asyncio.run(_migrate(_pg_url(name)))
+    yield name
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database of the backend in ``request.param``."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("pg_template")  # skips when PostgreSQL is unreachable
+    name = f"aiclub_empty_{os.getpid()}_{next(_counter)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    yield _pg_url(name)
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database migrated to head, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "aiclub.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"aiclub_t_{os.getpid()}_{next(_counter)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield _pg_url(name)
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A Database on a fresh migrated database."""
+    database = Database(db_url)
+    yield database
+    await database.close()
+
+
+def make_bot(db_url: str, start: datetime = START, **settings: object) -> AiclubBot:
+    """The real bot on a manual clock and the simulated scheduler."""
+    config = load_settings(database_url=db_url, **settings)
+    clock = ManualClock(start)
+    return AiclubBot(
+        config, db=Database(db_url), clock=clock, scheduler=SimulatedScheduler(clock), shard_count=1
+    )
+
+
+class Sim:
+    """A running simulated guild: env, bot and the demo world's handles."""
+
+    def __init__(self, env: simcord.Env, bot: AiclubBot, world: DemoWorld) -> None:
+        self.env, self.bot, self.world = env, bot, world
+        self.guild, self.channels, self.actors = world.guild, world.channels, world.actors
+
+    @property
+    def general(self) -> simcord.ChannelHandle:
+        return self.channels["general"]
+
+    async def advance(self, delta) -> list:  # type: ignore[no-untyped-def]
+        """Move the manual clock (and SimCord's) forward, firing due jobs."""
+        scheduler = self.bot.scheduler
+        assert isinstance(scheduler, SimulatedScheduler)
+        fired = await scheduler.advance_to(self.bot.clock.now() + delta)
+        await self.env.settle()
+        return fired
+
+
+@pytest.fixture
+def simcord_bot(db_url: str) -> AiclubBot:
+    """The bot under test for SimCord's ``simcord_env`` fixture."""
+    return make_bot(db_url)
+
+
+def is_user_error(error: BaseException) -> bool:
+    """Errors the global handler answers the user about (not bugs)."""
+    original = getattr(error, "original", error)
+    return isinstance(original, UserError) or isinstance(
+        error,
+        app_commands.CheckFailure | app_commands.TransformerError | app_commands.CommandOnCooldown,
+    )
+
+
+@pytest.fixture
+async def sim(simcord_env: simcord.Env, simcord_bot: AiclubBot) -> AsyncIterator[Sim]:
+    """The real bot with every cog in the demo guild, on SQLite and PostgreSQL.
+
+    Errors the bot answered users about (permissions, UserError…) are expected; any other
+    error the bot swallowed fails the test at teardown.
+    """
+    scheduler = simcord_bot.scheduler
+    assert isinstance(scheduler, SimulatedScheduler)
+    scheduler.on_move = lambda delta: simcord_env.advance_time(delta.total_seconds())
+    yield Sim(simcord_env, simcord_bot, create_demo_world(simcord_env))
+    cursor = simcord_env._errors_acknowledged
+    unexpected = [e for e in simcord_env.errors_since(cursor) if not is_user_error(e)]
+    simcord_env.errors  # noqa: B018  (acknowledges what was captured)
+    if unexpected:
+        raise ExceptionGroup("the bot raised unexpected errors", unexpected)
+
+
+@pytest.fixture
+def user_locale(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Call with a Discord locale ('zh-CN', 'fr'…) to make every simulated user send it."""
+    from simcord import interactions
+
+    original = interactions.base_payload
+
+    def set_locale(locale: str) -> None:
+        def patched(*args, **kwargs):  # type: ignore[no-untyped-def]
+            record, payload = original(*args, **kwargs)
+            payload["locale"] = locale
+            return record, payload
+
+        monkeypatch.setattr(interactions, "base_payload", patched)
+
+    return set_locale
