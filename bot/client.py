@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -212,3 +213,16 @@ async def send_ephemeral(
         await interaction.followup.send(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
+
+
+def component_guard(func):  # type: ignore[no-untyped-def]
+    """Route errors of a button/modal handler to the bot's app-command error handler."""
+
+    @functools.wraps(func)
+    async def wrapper(self, interaction: discord.Interaction, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return await func(self, interaction, *args, **kwargs)
+        except Exception as exc:  # every error is answered and, if unexpected, logged
+            await interaction.client.on_app_command_error(interaction, exc)  # type: ignore[attr-defined]
+
+    return wrapper

@@ -9,6 +9,17 @@ from discord.ext import commands
 from bot.client import AiclubBot
 from bot.guilds import get_settings, set_language
 from bot.i18n import t
+from bot.questions import service as questions
+from bot.questions.schedule import suggest_timezones
+from bot.questions.topics import TOPICS
+
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="中文", value="zh"),
+]
+TOPIC_CHOICES = [app_commands.Choice(name="any", value="any")] + [
+    app_commands.Choice(name=topic.en, value=topic.id) for topic in TOPICS.values()
+]
 
 
 @app_commands.guild_only()
@@ -41,12 +52,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
 
     @app_commands.command(name="language", description="Set this server's default language")
     @app_commands.describe(language="en or zh")
-    @app_commands.choices(
-        language=[
-            app_commands.Choice(name="English", value="en"),
-            app_commands.Choice(name="中文", value="zh"),
-        ]
-    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     async def language(self, interaction: discord.Interaction, language: str) -> None:
         async with self.bot.db.session() as session:
             await set_language(session, interaction.guild_id, language, self.bot.clock.now())
@@ -56,6 +62,61 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             t(lang, "config.language_set", language=t(language, f"language_names.{language}")),
             ephemeral=True,
         )
+
+
+    @app_commands.command(name="daily", description="Daily question: channel, time, timezone…")
+    @app_commands.describe(
+        channel="Where the daily question is posted",
+        time="Local time HH:MM (24 h), default 09:00",
+        timezone="IANA timezone, e.g. Asia/Shanghai",
+        language="Main language of the posts",
+        topic="Only post this topic ('any' rotates through all)",
+        role="Role to ping with each question",
+    )
+    @app_commands.choices(language=LANGUAGE_CHOICES, topic=TOPIC_CHOICES)
+    async def daily(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        language: str | None = None,
+        topic: str | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            settings, config = await questions.configure_daily(
+                session, interaction.guild_id, now,
+                channel_id=channel.id if channel else None, post_time=time, timezone=timezone,
+                language=language, topic=topic, ping_role_id=role.id if role else None,
+            )
+            await session.commit()
+        lang = await self.bot.lang_for(interaction)
+        none = t(lang, "daily.none")
+        embed = discord.Embed(title=t(lang, "daily.settings_title"), color=0x5865F2)
+        embed.add_field(name=t(lang, "daily.channel"),
+                        value=f"<#{config.channel_id}>" if config.channel_id else none)
+        embed.add_field(name=t(lang, "daily.time"), value=f"{config.post_time} {settings.timezone}")
+        embed.add_field(name=t(lang, "config.language"),
+                        value=t(lang, f"language_names.{settings.language}"))
+        embed.add_field(name=t(lang, "daily.topic"),
+                        value=TOPICS[config.topic].label(lang) if config.topic
+                        else t(lang, "daily.any_topic"))
+        embed.add_field(name=t(lang, "daily.role"),
+                        value=f"<@&{config.ping_role_id}>" if config.ping_role_id else none)
+        changed = any(v is not None for v in (channel, time, timezone, language, topic, role))
+        if changed:
+            self.bot.dispatch("daily_config_changed", interaction.guild_id)
+            embed.description = t(lang, "daily.saved", time=config.post_time,
+                                  timezone=settings.timezone)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @daily.autocomplete("timezone")
+    async def _timezones(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current)]
 
 
 class Config(commands.Cog):

@@ -14,7 +14,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 import simcord
-from discord import app_commands
 
 from bot.client import AiclubBot
 from bot.clock import ManualClock
@@ -22,7 +21,7 @@ from bot.config import load_settings
 from bot.console.world import DemoWorld, create_demo_world
 from bot.db import migrate
 from bot.db.engine import Database, create_engine
-from bot.errors import UserError
+from bot.errors import is_answered_error
 from bot.scheduling import SimulatedScheduler
 
 PG_HOST = os.environ.get("AICLUB_TEST_PG_HOST", "127.0.0.1")
@@ -146,15 +145,6 @@ def simcord_bot(db_url: str) -> AiclubBot:
     return make_bot(db_url)
 
 
-def is_user_error(error: BaseException) -> bool:
-    """Errors the global handler answers the user about (not bugs)."""
-    original = getattr(error, "original", error)
-    return isinstance(original, UserError) or isinstance(
-        error,
-        app_commands.CheckFailure | app_commands.TransformerError | app_commands.CommandOnCooldown,
-    )
-
-
 @pytest.fixture
 async def sim(simcord_env: simcord.Env, simcord_bot: AiclubBot) -> AsyncIterator[Sim]:
     """The real bot with every cog in the demo guild, on SQLite and PostgreSQL.
@@ -167,7 +157,7 @@ async def sim(simcord_env: simcord.Env, simcord_bot: AiclubBot) -> AsyncIterator
     scheduler.on_move = lambda delta: simcord_env.advance_time(delta.total_seconds())
     yield Sim(simcord_env, simcord_bot, create_demo_world(simcord_env))
     cursor = simcord_env._errors_acknowledged
-    unexpected = [e for e in simcord_env.errors_since(cursor) if not is_user_error(e)]
+    unexpected = [e for e in simcord_env.errors_since(cursor) if not is_answered_error(e)]
     simcord_env.errors  # noqa: B018  (acknowledges what was captured)
     if unexpected:
         raise ExceptionGroup("the bot raised unexpected errors", unexpected)

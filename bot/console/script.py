@@ -89,9 +89,11 @@ def _options(tokens: list[str], what: str) -> dict[str, str]:
 def parse_line(line: str) -> ConsoleCommand | None:
     """Parse one line; None for blank lines and comments."""
     try:
-        tokens = shlex.split(line, comments=True)
+        tokens = shlex.split(line)
     except ValueError as exc:
         raise ConsoleSyntaxError(f"cannot read the line: {exc} (check your quotes)") from None
+    comment = next((i for i, token in enumerate(tokens) if token.startswith("#")), len(tokens))
+    tokens = tokens[:comment]
     if not tokens:
         return None
     user = None

@@ -18,9 +18,11 @@ from bot.client import AiclubBot
 from bot.console.script import Advance, Click, ConsoleCommand, Now, Quit, Slash, Submit
 from bot.console.transcript import render_message
 from bot.console.world import CHANNELS, OWNER, create_demo_world
+from bot.errors import is_answered_error
 from bot.scheduling import SimulatedScheduler
 
 log = logging.getLogger(__name__)
+_SHOWN_TYPES = {0, 19, 20, 23}  # default, reply, slash-command and context-menu responses
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -189,7 +191,7 @@ class ConsoleSession:
                 message
                 for channel_messages in self.env.backend.messages.values()
                 for message in channel_messages.values()
-                if message.author_id == bot_id
+                if message.author_id == bot_id and message.type in _SHOWN_TYPES
             ),
             key=lambda m: m.id,
         )
@@ -250,6 +252,8 @@ class ConsoleSession:
         errors = self.env.errors_since(self._error_cursor)
         self._error_cursor = self.env.error_cursor
         for error in errors:
+            if is_answered_error(error):
+                continue
             self.unhandled_errors += 1
             log.error("unhandled bot error", exc_info=error)
             self.write(f"!! the bot raised an unhandled error: {type(error).__name__}: {error}")

@@ -1,0 +1,573 @@
+"""The daily question's rules over the database: configure, post, answer, reveal, adjust.
+
+Every function takes a session and an explicit ``now``; callers commit unless a function
+says it commits itself (claims are committed before Discord is called).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import GuildSettings, ScheduledPost
+from bot.db.questions import (
+    Answer,
+    DailyConfig,
+    LeaderboardPoints,
+    MemberStats,
+    QuestionPost,
+    ScoreAdjustment,
+)
+from bot.db.upsert import upsert_add
+from bot.errors import UserError
+from bot.guilds import get_settings
+from bot.i18n import LANGUAGES
+from bot.questions.answer_text import AnswerTextError, clean_answer_text
+from bot.questions.bank import Question, QuestionBank
+from bot.questions.points import Streak, answer_points, next_streak, period_scopes
+from bot.questions.schedule import (
+    DEFAULT_GRACE,
+    ScheduleError,
+    due_date,
+    local_date,
+    parse_post_time,
+    parse_timezone,
+    post_instant,
+)
+from bot.questions.scoring import Feedback, score, score_choice
+from bot.questions.selection import pick_next
+from bot.questions.topics import TOPICS
+
+LEDGER_KIND = "daily_question"
+
+
+# ---------------------------------------------------------------------------- configuration
+async def get_daily_config(session: AsyncSession, guild_id: int, now: datetime) -> DailyConfig:
+    """The guild's daily-question settings, created with defaults on first use."""
+    await get_settings(session, guild_id, now)
+    config = await session.get(DailyConfig, guild_id)
+    if config is None:
+        config = DailyConfig(guild_id=guild_id, post_time="09:00", answer_hours=24, updated_at=now)
+        session.add(config)
+        await session.flush()
+    return config
+
+
+async def configure_daily(
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    *,
+    channel_id: int | None = None,
+    post_time: str | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    topic: str | None = None,
+    ping_role_id: int | None = None,
+) -> tuple[GuildSettings, DailyConfig]:
+    """Validate everything first, then change what was given; raises UserError, changes nothing."""
+    try:
+        parsed_time = parse_post_time(post_time) if post_time is not None else None
+        zone = parse_timezone(timezone).key if timezone is not None else None
+    except ScheduleError as exc:
+        raise UserError(f"daily.{exc.code}", value=exc.value) from None
+    if language is not None and language not in LANGUAGES:
+        raise UserError("daily.unknown_language", value=language)
+    if topic is not None and topic != "any" and topic not in TOPICS:
+        raise UserError("questions.unknown_topic", value=topic, topics=", ".join(TOPICS))
+    settings = await get_settings(session, guild_id, now)
+    config = await get_daily_config(session, guild_id, now)
+    if channel_id is not None:
+        config.channel_id = channel_id
+    if parsed_time is not None:
+        config.post_time = f"{parsed_time:%H:%M}"
+    if zone is not None:
+        settings.timezone = zone
+    if language is not None:
+        settings.language = language
+    if topic is not None:
+        config.topic = None if topic == "any" else topic
+    if ping_role_id is not None:
+        config.ping_role_id = ping_role_id
+    config.updated_at = settings.updated_at = now
+    return settings, config
+
+
+# ---------------------------------------------------------------------------- posting
+@dataclass(frozen=True)
+class ClaimedPost:
+    """A daily post claimed in the ledger: what to publish and where."""
+
+    post: QuestionPost
+    question: Question
+    channel_id: int
+    language: str
+    ping_role_id: int | None
+
+
+async def guild_ids_with_daily_channel(session: AsyncSession) -> list[int]:
+    """Guilds that have a daily-question channel configured."""
+    rows = await session.scalars(
+        select(DailyConfig.guild_id).where(DailyConfig.channel_id.is_not(None))
+    )
+    return list(rows)
+
+
+async def claim_daily_post(
+    session: AsyncSession,
+    bank: QuestionBank,
+    guild_id: int,
+    now: datetime,
+    *,
+    force: bool = False,
+    grace: timedelta = DEFAULT_GRACE,
+) -> ClaimedPost | None:
+    """Claim today's post if it is due (or ``force``d) and not claimed yet; commits the claim.
+
+    Returns None when nothing is due, no channel is set, or the ledger already holds the
+    guild-local date (a restart, a second trigger or a repeated DST hour).
+    """
+    settings = await get_settings(session, guild_id, now)
+    config = await get_daily_config(session, guild_id, now)
+    if config.channel_id is None:
+        return None
+    tz = ZoneInfo(settings.timezone)
+    at = parse_post_time(config.post_time)
+    day = local_date(now, tz) if force else due_date(now, at, tz, grace)
+    if day is None:
+        return None
+    candidates = bank.filter(topic=config.topic) if config.topic else tuple(bank)
+    history = list(
+        await session.scalars(
+            select(QuestionPost.slug)
+            .where(QuestionPost.guild_id == guild_id)
+            .order_by(QuestionPost.local_date)
+        )
+    )
+    question = pick_next(candidates, history, seed=f"{guild_id}:{day.isoformat()}")
+    if question is None:
+        return None
+    post = QuestionPost(
+        guild_id=guild_id,
+        local_date=day,
+        slug=question.slug,
+        topic=question.topic,
+        difficulty=question.difficulty,
+        posted_at=now,
+        deadline_at=max(now, post_instant(day, at, tz)) + timedelta(hours=config.answer_hours),
+        channel_id=config.channel_id,
+    )
+    try:
+        session.add(
+            ScheduledPost(
+                guild_id=guild_id,
+                kind=LEDGER_KIND,
+                occurrence_key=day.isoformat(),
+                status="claimed",
+                claimed_at=now,
+                channel_id=config.channel_id,
+            )
+        )
+        session.add(post)
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return None
+    return ClaimedPost(post, question, config.channel_id, settings.language, config.ping_role_id)
+
+
+async def record_published(
+    session: AsyncSession,
+    post_id: int,
+    now: datetime,
+    *,
+    message_id: int | None,
+    thread_id: int | None,
+    error: str | None = None,
+) -> None:
+    """Remember where a claimed post landed (or why it failed) in the post and the ledger."""
+    post = await session.get(QuestionPost, post_id)
+    if post is None:
+        return
+    post.message_id, post.thread_id = message_id, thread_id
+    ledger = await session.scalar(
+        select(ScheduledPost).where(
+            ScheduledPost.guild_id == post.guild_id,
+            ScheduledPost.kind == LEDGER_KIND,
+            ScheduledPost.occurrence_key == post.local_date.isoformat(),
+        )
+    )
+    if ledger is not None:
+        ledger.status = "failed" if error else "sent"
+        ledger.error = error[:500] if error else None
+        ledger.message_id = message_id
+        ledger.finished_at = now
+    await session.commit()
+
+
+async def open_post(session: AsyncSession, guild_id: int, now: datetime) -> QuestionPost | None:
+    """The guild's newest daily post still taking answers."""
+    return await session.scalar(
+        select(QuestionPost)
+        .where(QuestionPost.guild_id == guild_id, QuestionPost.deadline_at > now)
+        .order_by(QuestionPost.posted_at.desc())
+        .limit(1)
+    )
+
+
+async def latest_post(session: AsyncSession, guild_id: int) -> QuestionPost | None:
+    """The guild's most recent daily post, open or not."""
+    return await session.scalar(
+        select(QuestionPost)
+        .where(QuestionPost.guild_id == guild_id)
+        .order_by(QuestionPost.posted_at.desc())
+        .limit(1)
+    )
+
+
+# ---------------------------------------------------------------------------- answering
+@dataclass(frozen=True)
+class AnswerResult:
+    """The outcome of a scored answer (new or, for a repeat attempt, the stored one)."""
+
+    question: Question
+    feedback: Feedback
+    points: float
+    streak: int
+    first_attempt: bool
+    deadline_at: datetime | None
+
+
+def _text_or_error(text: str) -> str:
+    try:
+        return clean_answer_text(text)
+    except AnswerTextError as exc:
+        raise UserError(f"answer.{exc.code}", **exc.params) from None
+
+
+async def _guild_day(session: AsyncSession, guild_id: int, now: datetime) -> date:
+    settings = await get_settings(session, guild_id, now)
+    return local_date(now, ZoneInfo(settings.timezone))
+
+
+async def _stored_result(
+    session: AsyncSession, question: Question, post: QuestionPost, answer: Answer
+) -> AnswerResult:
+    if question.type == "choice":
+        feedback = score_choice(question, set(filter(None, answer.covered.split(","))))
+    else:
+        feedback = score(question, answer.text)
+    stats = await session.get(MemberStats, (answer.guild_id, answer.user_id))
+    return AnswerResult(
+        question,
+        feedback,
+        answer.points,
+        stats.current_streak if stats else 0,
+        False,
+        post.deadline_at,
+    )
+
+
+async def _open_question(
+    session: AsyncSession, bank: QuestionBank, guild_id: int, now: datetime
+) -> tuple[QuestionPost, Question]:
+    post = await open_post(session, guild_id, now)
+    if post is None:
+        raise UserError("answer.no_open_question")
+    question = bank.get(post.slug)
+    if question is None:
+        raise UserError("answer.question_retired")
+    return post, question
+
+
+async def submit_answer(
+    session: AsyncSession,
+    bank: QuestionBank,
+    guild_id: int,
+    user_id: int,
+    text: str,
+    now: datetime,
+) -> AnswerResult:
+    """Score a free-text answer to the open daily question; one per member (commits).
+
+    A second attempt returns the first result with ``first_attempt=False`` and stores nothing.
+    """
+    post, question = await _open_question(session, bank, guild_id, now)
+    existing = await _existing(session, post.id, user_id)
+    if existing is not None:
+        return await _stored_result(session, question, post, existing)
+    if question.type == "choice":
+        raise UserError("answer.use_buttons")
+    cleaned = _text_or_error(text)
+    feedback = score(question, cleaned)
+    return await _store(session, post, question, user_id, cleaned, feedback, now)
+
+
+async def submit_choice(
+    session: AsyncSession,
+    bank: QuestionBank,
+    guild_id: int,
+    user_id: int,
+    selected: set[str],
+    now: datetime,
+    *,
+    post_id: int | None = None,
+) -> AnswerResult:
+    """Score a multiple-choice answer to the open daily question (commits)."""
+    post, question = await _open_question(session, bank, guild_id, now)
+    if post_id is not None and post.id != post_id:
+        raise UserError("answer.question_closed")
+    existing = await _existing(session, post.id, user_id)
+    if existing is not None:
+        return await _stored_result(session, question, post, existing)
+    if question.type != "choice" or not selected <= {o.id for o in question.options or ()}:
+        raise UserError("answer.bad_choice")
+    feedback = score_choice(question, selected)
+    return await _store(
+        session,
+        post,
+        question,
+        user_id,
+        ",".join(sorted(selected)),
+        feedback,
+        now,
+        covered=",".join(sorted(selected)),
+    )
+
+
+async def _existing(session: AsyncSession, post_id: int, user_id: int) -> Answer | None:
+    return await session.scalar(
+        select(Answer).where(Answer.post_id == post_id, Answer.user_id == user_id)
+    )
+
+
+async def _store(
+    session: AsyncSession,
+    post: QuestionPost,
+    question: Question,
+    user_id: int,
+    text: str,
+    feedback: Feedback,
+    now: datetime,
+    *,
+    covered: str | None = None,
+) -> AnswerResult:
+    day = await _guild_day(session, post.guild_id, now)
+    stats = await session.get(MemberStats, (post.guild_id, user_id))
+    before = (
+        Streak(stats.current_streak, stats.best_streak, stats.last_answer_date)
+        if stats
+        else Streak(0, 0, None)
+    )
+    streak = next_streak(before, day)
+    points = answer_points(feedback.score, question.difficulty, streak.current)
+    answer = Answer(
+        guild_id=post.guild_id,
+        user_id=user_id,
+        post_id=post.id,
+        slug=question.slug,
+        topic=question.topic,
+        text=text,
+        score=feedback.score,
+        points=points,
+        covered=covered
+        if covered is not None
+        else ",".join(p.id for p in feedback.points if p.covered),
+        local_date=day,
+        created_at=now,
+    )
+    session.add(answer)
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent first attempt won the race
+        await session.rollback()
+        existing = await _existing(session, post.id, user_id)
+        assert existing is not None
+        return await _stored_result(session, question, post, existing)
+    await upsert_add(
+        session,
+        MemberStats,
+        {"guild_id": post.guild_id, "user_id": user_id},
+        {"answers": 1, "practice_answers": 0, "score_sum": feedback.score, "points": points},
+    )
+    stats = await session.get(MemberStats, (post.guild_id, user_id), populate_existing=True)
+    assert stats is not None
+    stats.current_streak, stats.best_streak, stats.last_answer_date = (
+        streak.current,
+        streak.best,
+        streak.last_date,
+    )
+    for scope in period_scopes(day, question.topic):
+        await upsert_add(
+            session,
+            LeaderboardPoints,
+            {"guild_id": post.guild_id, "scope": scope, "user_id": user_id},
+            {"points": points, "answers": 1},
+        )
+    await session.commit()
+    return AnswerResult(question, feedback, points, streak.current, True, post.deadline_at)
+
+
+async def practice_answer(
+    session: AsyncSession,
+    question: Question,
+    guild_id: int,
+    user_id: int,
+    answer: str | set[str],
+    now: datetime,
+) -> Feedback:
+    """Score a practice answer with full feedback and record it for the profile (commits)."""
+    if isinstance(answer, set):
+        feedback, text = score_choice(question, answer), ",".join(sorted(answer))
+    else:
+        text = _text_or_error(answer)
+        feedback = score(question, text)
+    await get_settings(session, guild_id, now)
+    session.add(
+        Answer(
+            guild_id=guild_id,
+            user_id=user_id,
+            post_id=None,
+            slug=question.slug,
+            topic=question.topic,
+            text=text,
+            score=feedback.score,
+            points=0.0,
+            covered=",".join(p.id for p in feedback.points if p.covered),
+            local_date=await _guild_day(session, guild_id, now),
+            created_at=now,
+        )
+    )
+    await upsert_add(
+        session,
+        MemberStats,
+        {"guild_id": guild_id, "user_id": user_id},
+        {"answers": 0, "practice_answers": 1, "score_sum": 0.0, "points": 0.0},
+    )
+    await session.commit()
+    return feedback
+
+
+def pick_practice_question(
+    bank: QuestionBank, topic: str | None, difficulty: int | None, seed: str, exclude: set[str]
+) -> Question:
+    """A practice question matching the filters, preferring ones the member has not done."""
+    if topic is not None and topic not in TOPICS:
+        raise UserError("questions.unknown_topic", value=topic, topics=", ".join(TOPICS))
+    candidates = bank.filter(topic=topic, difficulty=difficulty)
+    if not candidates:
+        raise UserError("practice.none_match")
+    question = pick_next(candidates, [q.slug for q in candidates if q.slug in exclude], seed)
+    assert question is not None
+    return question
+
+
+# ---------------------------------------------------------------------------- reveal
+@dataclass(frozen=True)
+class RevealStats:
+    """What the reveal shows about a closed question."""
+
+    answers: int
+    average: float | None
+    distribution: dict[str, int]  # "0-2", "3-4", "5-6", "7-8", "9-10" → count
+    most_missed: str | None  # key point id (short) or None
+
+
+_BUCKETS = (("0-2", 3), ("3-4", 5), ("5-6", 7), ("7-8", 9), ("9-10", 11))
+
+
+async def reveal_stats(session: AsyncSession, question: Question, post_id: int) -> RevealStats:
+    """Answer count, score distribution and the key point most often missed."""
+    rows = (
+        await session.execute(select(Answer.score, Answer.covered).where(Answer.post_id == post_id))
+    ).all()
+    distribution = dict.fromkeys((name for name, _ in _BUCKETS), 0)
+    for value, _covered in rows:
+        bucket = next(name for name, upper in _BUCKETS if value < upper)
+        distribution[bucket] += 1
+    most_missed = None
+    if rows and question.key_points:
+        covered = Counter(pid for _s, c in rows for pid in c.split(",") if pid)
+        most_missed = min(question.key_points, key=lambda p: (covered[p.id], -p.weight)).id
+    average = round(sum(s for s, _ in rows) / len(rows), 1) if rows else None
+    return RevealStats(len(rows), average, distribution, most_missed)
+
+
+async def posts_to_reveal(session: AsyncSession, now: datetime) -> list[QuestionPost]:
+    """Posts past their deadline that were not revealed yet."""
+    return list(
+        await session.scalars(
+            select(QuestionPost)
+            .where(QuestionPost.deadline_at <= now, QuestionPost.revealed_at.is_(None))
+            .order_by(QuestionPost.deadline_at)
+        )
+    )
+
+
+async def mark_revealed(session: AsyncSession, post_id: int, now: datetime) -> bool:
+    """Claim the reveal of a post exactly once (commits); False if it was already claimed."""
+    claimed = await session.execute(
+        QuestionPost.__table__.update()
+        .where(QuestionPost.id == post_id, QuestionPost.revealed_at.is_(None))
+        .values(revealed_at=now)
+    )
+    await session.commit()
+    return claimed.rowcount == 1
+
+
+# ---------------------------------------------------------------------------- adjustments
+MAX_ADJUSTMENT = 1000.0
+
+
+async def adjust_score(
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    points: float,
+    reason: str,
+    by_user_id: int,
+    now: datetime,
+) -> float:
+    """Add (or remove) points with an audit row; returns the member's new all-time total."""
+    reason = reason.strip()
+    if not reason:
+        raise UserError("score.reason_required")
+    if points == 0 or abs(points) > MAX_ADJUSTMENT:
+        raise UserError("score.bad_points", limit=int(MAX_ADJUSTMENT))
+    day = await _guild_day(session, guild_id, now)
+    session.add(
+        ScoreAdjustment(
+            guild_id=guild_id,
+            user_id=user_id,
+            points=points,
+            reason=reason[:200],
+            by_user_id=by_user_id,
+            created_at=now,
+        )
+    )
+    await upsert_add(
+        session,
+        MemberStats,
+        {"guild_id": guild_id, "user_id": user_id},
+        {"answers": 0, "practice_answers": 0, "score_sum": 0.0, "points": points},
+    )
+    for scope in period_scopes(day, "")[:3]:
+        await upsert_add(
+            session,
+            LeaderboardPoints,
+            {"guild_id": guild_id, "scope": scope, "user_id": user_id},
+            {"points": points, "answers": 0},
+        )
+    await session.commit()
+    total = await session.scalar(
+        select(func.coalesce(MemberStats.points, 0.0)).where(
+            MemberStats.guild_id == guild_id, MemberStats.user_id == user_id
+        )
+    )
+    return float(total or 0.0)

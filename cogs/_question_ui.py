@@ -1,0 +1,248 @@
+"""Embeds, buttons and the answer form of the daily question (shared by the question cogs)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.formatting import discord_timestamp
+from bot.i18n import t
+from bot.questions.bank import Question
+from bot.questions.scoring import Feedback
+from bot.questions.service import AnswerResult, RevealStats
+from bot.questions.topics import TOPICS
+
+if TYPE_CHECKING:
+    from cogs.questions import Questions
+
+BLUE, GREEN = 0x5865F2, 0x57F287
+STARS = {1: "★☆☆", 2: "★★☆", 3: "★★★"}
+
+
+def other(lang: str) -> str:
+    """The other language."""
+    return "en" if lang == "zh" else "zh"
+
+
+def question_embed(
+    question: Question, lang: str, *, deadline: datetime | None, practice: bool = False
+) -> discord.Embed:
+    """The question in ``lang`` with the other language below, topic, difficulty, deadline."""
+    title = t(lang, "question.practice_title" if practice else "question.title")
+    embed = discord.Embed(title=title, description=question.prompt.get(lang), color=BLUE)
+    embed.add_field(name=t(other(lang), "question.translation"),
+                    value=question.prompt.get(other(lang)), inline=False)
+    if question.type == "choice":
+        lines = [f"**{o.id.upper()}.** {o.text(lang)}" for o in question.options or ()]
+        embed.add_field(name=t(lang, "question.options"), value="\n".join(lines), inline=False)
+    embed.add_field(name=t(lang, "question.topic"), value=TOPICS[question.topic].label(lang))
+    embed.add_field(name=t(lang, "question.difficulty"), value=STARS[question.difficulty])
+    if deadline is not None:
+        embed.add_field(name=t(lang, "question.deadline"),
+                        value=discord_timestamp(deadline, "R"))
+    embed.set_footer(text=t(lang, "question.footer", slug=question.slug))
+    return embed
+
+
+def feedback_embed(
+    question: Question, feedback: Feedback, lang: str, *, reveal_missed: bool,
+    result: AnswerResult | None = None,
+) -> discord.Embed:
+    """Score, covered key points with the sentence that earned each, and the missed ones."""
+    embed = discord.Embed(
+        title=t(lang, "feedback.title", score=f"{feedback.score:g}"),
+        color=GREEN if feedback.score >= 6 else BLUE,
+    )
+    if feedback.reason:
+        embed.description = t(lang, f"feedback.reason.{feedback.reason}")
+    labels = {p.id: p.label.get(lang) for p in question.key_points or ()}
+    covered = [p for p in feedback.points if p.covered]
+    missed = [p for p in feedback.points if not p.covered]
+    if covered:
+        lines = [f"✅ **{labels.get(p.id, p.label)}** — “{_quote(p.evidence)}”" for p in covered]
+        embed.add_field(name=t(lang, "feedback.covered"), value=_clip(lines), inline=False)
+    if missed and reveal_missed:
+        lines = [f"▫️ {labels.get(p.id, p.label)}" for p in missed]
+        embed.add_field(name=t(lang, "feedback.missed"), value=_clip(lines), inline=False)
+    elif missed:
+        embed.add_field(name=t(lang, "feedback.missed"),
+                        value=t(lang, "feedback.missed_hidden", count=len(missed)), inline=False)
+    if question.type == "choice" and reveal_missed:
+        correct = ", ".join(c.upper() for c in question.correct or ())
+        embed.add_field(name=t(lang, "feedback.correct"), value=correct)
+    if result is not None:
+        embed.add_field(name=t(lang, "feedback.points"), value=f"+{result.points:g}")
+        embed.add_field(name=t(lang, "feedback.streak"), value=str(result.streak))
+        if not result.first_attempt:
+            embed.set_footer(text=t(lang, "feedback.already_answered"))
+    if reveal_missed:
+        embed.add_field(name=t(lang, "feedback.reference"),
+                        value=question.reference_answer.get(lang)[:1024], inline=False)
+    return embed
+
+
+def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.Embed:
+    """The reveal: reference answer, key points, answer count, distribution, most missed."""
+    embed = discord.Embed(title=t(lang, "reveal.title"), color=GREEN,
+                          description=question.prompt.get(lang))
+    embed.add_field(name=t(lang, "feedback.reference"),
+                    value=question.reference_answer.get(lang)[:1024], inline=False)
+    if question.key_points:
+        lines = [f"• {p.label.get(lang)} (×{p.weight})" for p in question.key_points]
+        embed.add_field(name=t(lang, "reveal.key_points"), value=_clip(lines), inline=False)
+    else:
+        correct = ", ".join(c.upper() for c in question.correct or ())
+        embed.add_field(name=t(lang, "feedback.correct"), value=correct, inline=False)
+    embed.add_field(name=t(lang, "reveal.answers"), value=str(stats.answers))
+    if stats.average is not None:
+        embed.add_field(name=t(lang, "reveal.average"), value=f"{stats.average:g}/10")
+        bars = [f"`{name:>5}` {'█' * n} {n}" for name, n in stats.distribution.items()]
+        embed.add_field(name=t(lang, "reveal.distribution"), value="\n".join(bars), inline=False)
+    if stats.most_missed is not None:
+        label = next(p.label.get(lang) for p in question.key_points or ()
+                     if p.id == stats.most_missed)
+        embed.add_field(name=t(lang, "reveal.most_missed"), value=label, inline=False)
+    return embed
+
+
+def _quote(text: str | None) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _clip(lines: list[str]) -> str:
+    out: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in out) + len(line) > 1000:
+            out.append("…")
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- components
+def _cog(interaction: discord.Interaction) -> Questions:
+    cog = interaction.client.get_cog("Questions")  # type: ignore[attr-defined]
+    assert cog is not None
+    return cog  # type: ignore[return-value]
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"aiclub:answer:(?P<post>\d+)"
+):
+    """The Answer button under a daily post; keeps working after a restart."""
+
+    def __init__(self, post_id: int, label: str = "Answer") -> None:
+        super().__init__(discord.ui.Button(
+            label=label, style=discord.ButtonStyle.primary, custom_id=f"aiclub:answer:{post_id}",
+            emoji="✍️"))
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+        return cls(int(match["post"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).answer_clicked(interaction, self.post_id)
+
+
+class ChoiceButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"aiclub:choice:(?P<post>\d+):(?P<option>[a-z0-9]+)",
+):
+    """One option of a daily multiple-choice question."""
+
+    def __init__(self, post_id: int, option: str) -> None:
+        super().__init__(discord.ui.Button(
+            label=option.upper(), style=discord.ButtonStyle.secondary,
+            custom_id=f"aiclub:choice:{post_id}:{option}"))
+        self.post_id, self.option = post_id, option
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+        return cls(int(match["post"]), match["option"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).choice_clicked(interaction, self.post_id, {self.option})
+
+
+class PracticeButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"aiclub:practice:(?P<slug>[a-z0-9-]+)"
+):
+    """Answer a practice question (free text)."""
+
+    def __init__(self, slug: str, label: str = "Answer") -> None:
+        super().__init__(discord.ui.Button(
+            label=label, style=discord.ButtonStyle.primary, custom_id=f"aiclub:practice:{slug}",
+            emoji="✍️"))
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+        return cls(match["slug"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).practice_clicked(interaction, self.slug)
+
+
+class PracticeChoiceButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"aiclub:pchoice:(?P<slug>[a-z0-9-]+):(?P<option>[a-z0-9]+)",
+):
+    """One option of a practice multiple-choice question."""
+
+    def __init__(self, slug: str, option: str) -> None:
+        super().__init__(discord.ui.Button(
+            label=option.upper(), style=discord.ButtonStyle.secondary,
+            custom_id=f"aiclub:pchoice:{slug}:{option}"))
+        self.slug, self.option = slug, option
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+        return cls(match["slug"], match["option"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).practice_choice_clicked(interaction, self.slug, {self.option})
+
+
+def daily_view(question: Question, post_id: int, lang: str) -> discord.ui.View:
+    """Buttons under a daily post: options for choice questions, else Answer."""
+    view = discord.ui.View(timeout=None)
+    if question.type == "choice":
+        for option in question.options or ():
+            view.add_item(ChoiceButton(post_id, option.id))
+    else:
+        view.add_item(AnswerButton(post_id, t(lang, "question.answer_button")))
+    return view
+
+
+def practice_view(question: Question, lang: str) -> discord.ui.View:
+    """Buttons under a practice question."""
+    view = discord.ui.View(timeout=None)
+    if question.type == "choice":
+        for option in question.options or ():
+            view.add_item(PracticeChoiceButton(question.slug, option.id))
+    else:
+        view.add_item(PracticeButton(question.slug, t(lang, "question.answer_button")))
+    return view
+
+
+class AnswerModal(discord.ui.Modal):
+    """The answer form (up to 2,000 characters); ``on_answer`` receives the text."""
+
+    def __init__(self, title: str, label: str, on_answer) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(title=title[:45], timeout=900)
+        self.answer: discord.ui.TextInput = discord.ui.TextInput(
+            label=label[:45], style=discord.TextStyle.paragraph, max_length=2000,
+            custom_id="answer")
+        self.add_item(self.answer)
+        self._on_answer = on_answer
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._on_answer(interaction, self.answer.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await interaction.client.on_app_command_error(interaction, error)  # type: ignore[attr-defined]

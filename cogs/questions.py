@@ -1,0 +1,331 @@
+"""/question, /answer, /score and the daily post, reveal and practice flows."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+import discord
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import AiclubBot, component_guard, send_ephemeral
+from bot.errors import UserError
+from bot.guilds import get_settings
+from bot.i18n import t
+from bot.questions import service
+from bot.questions.bank import BankError, QuestionBank, load_bank
+from bot.questions.schedule import parse_post_time
+from bot.questions.topics import TOPICS
+from cogs._question_ui import (
+    AnswerButton,
+    AnswerModal,
+    ChoiceButton,
+    PracticeButton,
+    PracticeChoiceButton,
+    daily_view,
+    feedback_embed,
+    practice_view,
+    question_embed,
+    reveal_embed,
+)
+
+log = logging.getLogger(__name__)
+TOPIC_CHOICES = [app_commands.Choice(name=topic.en, value=topic.id) for topic in TOPICS.values()]
+DIFFICULTY_CHOICES = [app_commands.Choice(name=n, value=v) for n, v in
+                      (("1 ★", 1), ("2 ★★", 2), ("3 ★★★", 3))]
+
+
+class Questions(commands.Cog):
+    """The daily interview question."""
+
+    question = app_commands.Group(name="question", description="The daily interview question",
+                                  guild_only=True)
+    score_group = app_commands.Group(
+        name="score", description="Manual point changes (Manage Server or expert role)",
+        guild_only=True)
+
+    def __init__(self, bot: AiclubBot, bank: QuestionBank) -> None:
+        self.bot = bot
+        self.bank = bank
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(AnswerButton, ChoiceButton, PracticeButton, PracticeChoiceButton)
+        await self.rebuild_jobs()
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(
+            AnswerButton, ChoiceButton, PracticeButton, PracticeChoiceButton)
+
+    # ------------------------------------------------------------------ scheduling
+    @commands.Cog.listener()
+    async def on_daily_config_changed(self, guild_id: int) -> None:
+        """/config daily changed: move the guild's job to its new local time."""
+        await self.schedule_guild(guild_id)
+
+    async def rebuild_jobs(self) -> None:
+        """One cron job per configured guild; catch up missed posts and reveals now."""
+        async with self.bot.db.session() as session:
+            guild_ids = await service.guild_ids_with_daily_channel(session)
+        for guild_id in guild_ids:
+            await self.schedule_guild(guild_id)
+        self.bot.scheduler.add_job("questions:reveal-sweep",
+                                   CronTrigger(minute="*/15", timezone="UTC"), self.reveal_due)
+        for guild_id in guild_ids:
+            await self.post_if_due(guild_id)
+        await self.reveal_due()
+
+    async def schedule_guild(self, guild_id: int) -> None:
+        """(Re)schedule the guild's daily post at its local time."""
+        async with self.bot.db.session() as session:
+            settings = await get_settings(session, guild_id, self.bot.clock.now())
+            config = await service.get_daily_config(session, guild_id, self.bot.clock.now())
+            await session.commit()
+        job_id = f"questions:daily:{guild_id}"
+        if config.channel_id is None:
+            self.bot.scheduler.remove_job(job_id)
+            return
+        at = parse_post_time(config.post_time)
+        trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(settings.timezone))
+
+        async def fire() -> None:
+            await self.post_if_due(guild_id)
+
+        self.bot.scheduler.add_job(job_id, trigger, fire)
+
+    async def post_if_due(self, guild_id: int, *, force: bool = False) -> bool:
+        """Claim and publish the guild's post if due (or forced); True if it was published."""
+        async with self.bot.db.session() as session:
+            claimed = await service.claim_daily_post(
+                session, self.bank, guild_id, self.bot.clock.now(), force=force)
+        if claimed is None:
+            return False
+        await self._publish(claimed)
+        return True
+
+    async def _publish(self, claimed: service.ClaimedPost) -> None:
+        post, lang = claimed.post, claimed.language
+        message_id = thread_id = None
+        error = None
+        try:
+            channel = self.bot.get_channel(claimed.channel_id) or await self.bot.fetch_channel(
+                claimed.channel_id)
+            content = f"<@&{claimed.ping_role_id}>" if claimed.ping_role_id else None
+            message = await channel.send(  # type: ignore[union-attr]
+                content,
+                embed=question_embed(claimed.question, lang, deadline=post.deadline_at),
+                view=daily_view(claimed.question, post.id, lang),
+                allowed_mentions=discord.AllowedMentions(roles=True),
+            )
+            message_id = message.id
+            thread = await message.create_thread(
+                name=t(lang, "question.thread", date=post.local_date.isoformat()))
+            thread_id = thread.id
+        except discord.HTTPException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("daily post %s in guild %s failed: %s", post.id, post.guild_id, error)
+        async with self.bot.db.session() as session:
+            await service.record_published(session, post.id, self.bot.clock.now(),
+                                           message_id=message_id, thread_id=thread_id, error=error)
+        if error is None:
+            self.bot.scheduler.add_job(f"questions:reveal:{post.id}",
+                                       DateTrigger(post.deadline_at), self.reveal_due)
+
+    async def reveal_due(self) -> None:
+        """Reveal every post past its deadline, exactly once each."""
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            posts = await service.posts_to_reveal(session, now)
+            for post in posts:
+                if not await service.mark_revealed(session, post.id, now):
+                    continue
+                question = self.bank.get(post.slug)
+                if question is None:
+                    continue
+                stats = await service.reveal_stats(session, question, post.id)
+                lang = (await get_settings(session, post.guild_id, now)).language
+                await self._send_reveal(post, question, stats, lang)
+            await session.commit()
+
+    async def _send_reveal(self, post, question, stats, lang) -> None:  # type: ignore[no-untyped-def]
+        target_id = post.thread_id or post.channel_id
+        try:
+            target = self.bot.get_channel(target_id) or await self.bot.fetch_channel(target_id)
+            await target.send(embed=reveal_embed(question, stats, lang))
+            if post.message_id and post.channel_id:
+                channel = self.bot.get_channel(post.channel_id)
+                if channel is not None:
+                    message = channel.get_partial_message(post.message_id)  # type: ignore[union-attr]
+                    await message.edit(view=None)
+        except discord.HTTPException as exc:
+            log.warning("reveal of post %s failed: %s", post.id, exc)
+
+    # ------------------------------------------------------------------ commands
+    @question.command(name="today", description="Show today's question with its Answer button")
+    async def today(self, interaction: discord.Interaction) -> None:
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            post = await service.open_post(session, interaction.guild_id, self.bot.clock.now())
+        if post is None or (question := self.bank.get(post.slug)) is None:
+            raise UserError("answer.no_open_question")
+        await interaction.response.send_message(
+            embed=question_embed(question, lang, deadline=post.deadline_at),
+            view=daily_view(question, post.id, lang), ephemeral=True)
+
+    @question.command(name="post", description="Post today's question now if not yet posted")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def post_now(self, interaction: discord.Interaction) -> None:
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            config = await service.get_daily_config(
+                session, interaction.guild_id, self.bot.clock.now())
+            await session.commit()
+        if config.channel_id is None:
+            raise UserError("daily.no_channel")
+        await interaction.response.defer(ephemeral=True)
+        posted = await self.post_if_due(interaction.guild_id, force=True)
+        key = "daily.posted_now" if posted else "daily.already_posted"
+        await interaction.followup.send(t(lang, key, channel=f"<#{config.channel_id}>"),
+                                        ephemeral=True)
+
+    @question.command(name="practice", description="A private practice question, any time")
+    @app_commands.describe(topic="Topic to practise", difficulty="1 (junior) to 3 (senior)")
+    @app_commands.choices(topic=TOPIC_CHOICES, difficulty=DIFFICULTY_CHOICES)
+    async def practice(self, interaction: discord.Interaction, topic: str | None = None,
+                       difficulty: int | None = None) -> None:
+        lang = await self.bot.lang_for(interaction)
+        question = service.pick_practice_question(
+            self.bank, topic, difficulty, seed=f"{interaction.user.id}:{interaction.id}",
+            exclude=set())
+        await interaction.response.send_message(
+            embed=question_embed(question, lang, deadline=None, practice=True),
+            view=practice_view(question, lang), ephemeral=True)
+
+    @app_commands.command(name="answer", description="Answer today's question (opens a form)")
+    @app_commands.describe(text="Your answer (up to 2,000 characters); leave empty for a form")
+    @app_commands.guild_only()
+    async def answer(self, interaction: discord.Interaction, text: str | None = None) -> None:
+        if text is None:
+            await self._open_answer_form(interaction, None)
+            return
+        await self._submit_text(interaction, text)
+
+    @score_group.command(name="adjust", description="Add or remove a member's points")
+    @app_commands.describe(member="Whose points", points="Points to add (negative removes)",
+                           reason="Why (kept in the audit log)")
+    async def adjust(self, interaction: discord.Interaction, member: discord.Member,
+                     points: app_commands.Range[float, -1000, 1000],
+                     reason: app_commands.Range[str, 1, 200]) -> None:
+        await self._require_expert(interaction)
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            total = await service.adjust_score(session, interaction.guild_id, member.id, points,
+                                               reason, interaction.user.id, self.bot.clock.now())
+        await interaction.response.send_message(
+            t(lang, "score.adjusted", member=member.mention, points=f"{points:+g}",
+              total=f"{total:g}"), ephemeral=True)
+
+    async def _require_expert(self, interaction: discord.Interaction) -> None:
+        if interaction.permissions.manage_guild:
+            return
+        async with self.bot.db.session() as session:
+            config = await service.get_daily_config(
+                session, interaction.guild_id, self.bot.clock.now())
+            await session.commit()
+        roles = getattr(interaction.user, "roles", [])
+        if config.expert_role_id is None or all(r.id != config.expert_role_id for r in roles):
+            raise app_commands.MissingPermissions(["manage_guild"])
+
+    # ------------------------------------------------------------------ flows
+    async def _open_answer_form(
+        self, interaction: discord.Interaction, post_id: int | None
+    ) -> None:
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            post = await service.open_post(session, interaction.guild_id, self.bot.clock.now())
+        if post is None or (post_id is not None and post.id != post_id):
+            raise UserError("answer.question_closed" if post_id else "answer.no_open_question")
+        question = self.bank.get(post.slug)
+        if question is not None and question.type == "choice":
+            raise UserError("answer.use_buttons")
+        await interaction.response.send_modal(AnswerModal(
+            t(lang, "answer.form_title"), t(lang, "answer.form_label"), self._submit_text))
+
+    async def _submit_text(self, interaction: discord.Interaction, text: str) -> None:
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            result = await service.submit_answer(
+                session, self.bank, interaction.guild_id, interaction.user.id, text,
+                self.bot.clock.now())
+        await self._send_result(interaction, result, lang)
+
+    async def _send_result(self, interaction: discord.Interaction, result: service.AnswerResult,
+                           lang: str) -> None:
+        embed = feedback_embed(result.question, result.feedback, lang, reveal_missed=False,
+                               result=result)
+        await send_ephemeral(interaction, embed=embed)
+
+    @component_guard
+    async def answer_clicked(self, interaction: discord.Interaction, post_id: int) -> None:
+        """The Answer button: a form for the daily question (or the first result)."""
+        await self._open_answer_form(interaction, post_id)
+
+    @component_guard
+    async def choice_clicked(self, interaction: discord.Interaction, post_id: int,
+                             selected: set[str]) -> None:
+        """An option button of a daily multiple-choice question."""
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            result = await service.submit_choice(
+                session, self.bank, interaction.guild_id, interaction.user.id, selected,
+                self.bot.clock.now(), post_id=post_id)
+        await self._send_result(interaction, result, lang)
+
+    @component_guard
+    async def practice_clicked(self, interaction: discord.Interaction, slug: str) -> None:
+        """Answer button of a practice question: the form, then full feedback."""
+        lang = await self.bot.lang_for(interaction)
+        question = self._practice_question(slug)
+
+        async def on_answer(modal_interaction: discord.Interaction, text: str) -> None:
+            async with self.bot.db.session() as session:
+                feedback = await service.practice_answer(
+                    session, question, modal_interaction.guild_id, modal_interaction.user.id,
+                    text, self.bot.clock.now())
+            await send_ephemeral(modal_interaction, embed=feedback_embed(
+                question, feedback, lang, reveal_missed=True))
+
+        await interaction.response.send_modal(AnswerModal(
+            t(lang, "answer.form_title"), t(lang, "answer.form_label"), on_answer))
+
+    @component_guard
+    async def practice_choice_clicked(self, interaction: discord.Interaction, slug: str,
+                                      selected: set[str]) -> None:
+        """An option button of a practice multiple-choice question."""
+        lang = await self.bot.lang_for(interaction)
+        question = self._practice_question(slug)
+        async with self.bot.db.session() as session:
+            feedback = await service.practice_answer(
+                session, question, interaction.guild_id, interaction.user.id, selected,
+                self.bot.clock.now())
+        await send_ephemeral(interaction, embed=feedback_embed(
+            question, feedback, lang, reveal_missed=True))
+
+    def _practice_question(self, slug: str):  # type: ignore[no-untyped-def]
+        question = self.bank.get(slug)
+        if question is None:
+            raise UserError("questions.unknown_slug", value=slug)
+        return question
+
+
+async def setup(bot: AiclubBot) -> None:
+    """Extension entry point: refuses to load a bank with errors (nothing half-loaded)."""
+    try:
+        bank = load_bank()
+    except BankError as exc:
+        raise RuntimeError(f"the question bank has errors; run `aiclub questions validate`: {exc}"
+                           ) from None
+    await bot.add_cog(Questions(bot, bank))
