@@ -72,6 +72,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         language="Main language of the posts",
         topic="Only post this topic ('any' rotates through all)",
         role="Role to ping with each question",
+        expert_role="Members with this role may adjust scores",
     )
     @app_commands.choices(language=LANGUAGE_CHOICES, topic=TOPIC_CHOICES)
     async def daily(
@@ -83,6 +84,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         language: str | None = None,
         topic: str | None = None,
         role: discord.Role | None = None,
+        expert_role: discord.Role | None = None,
     ) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
@@ -90,6 +92,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
                 session, interaction.guild_id, now,
                 channel_id=channel.id if channel else None, post_time=time, timezone=timezone,
                 language=language, topic=topic, ping_role_id=role.id if role else None,
+                expert_role_id=expert_role.id if expert_role else None,
             )
             await session.commit()
         lang = await self.bot.lang_for(interaction)
@@ -105,7 +108,11 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
                         else t(lang, "daily.any_topic"))
         embed.add_field(name=t(lang, "daily.role"),
                         value=f"<@&{config.ping_role_id}>" if config.ping_role_id else none)
-        changed = any(v is not None for v in (channel, time, timezone, language, topic, role))
+        embed.add_field(name=t(lang, "daily.expert_role"),
+                        value=f"<@&{config.expert_role_id}>" if config.expert_role_id else none)
+        changed = any(
+            v is not None for v in (channel, time, timezone, language, topic, role, expert_role)
+        )
         if changed:
             self.bot.dispatch("daily_config_changed", interaction.guild_id)
             embed.description = t(lang, "daily.saved", time=config.post_time,

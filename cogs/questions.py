@@ -175,7 +175,6 @@ class Questions(commands.Cog):
             view=daily_view(question, post.id, lang), ephemeral=True)
 
     @question.command(name="post", description="Post today's question now if not yet posted")
-    @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def post_now(self, interaction: discord.Interaction) -> None:
         lang = await self.bot.lang_for(interaction)

@@ -70,6 +70,7 @@ async def configure_daily(
     language: str | None = None,
     topic: str | None = None,
     ping_role_id: int | None = None,
+    expert_role_id: int | None = None,
 ) -> tuple[GuildSettings, DailyConfig]:
     """Validate everything first, then change what was given; raises UserError, changes nothing."""
     try:
@@ -95,6 +96,8 @@ async def configure_daily(
         config.topic = None if topic == "any" else topic
     if ping_role_id is not None:
         config.ping_role_id = ping_role_id
+    if expert_role_id is not None:
+        config.expert_role_id = expert_role_id
     config.updated_at = settings.updated_at = now
     return settings, config
 
