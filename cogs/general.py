@@ -30,6 +30,9 @@ class General(commands.Cog):
         )
         for section in help_sections(self.bot.tree.get_commands(), lang):
             embed.add_field(name=section.title, value="\n".join(section.lines)[:1024], inline=False)
+        embed.add_field(
+            name=t(lang, "help.points_title"), value=t(lang, "help.points"), inline=False
+        )
         embed.set_footer(text=t(lang, "help.footer", version=__version__))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -30,6 +30,7 @@ async def test_help_lists_every_command_grouped(sim: Sim) -> None:
         if isinstance(leaf, app_commands.Command):
             assert f"`/{leaf.qualified_name}`" in text
     assert "General" in text and "/config" in text
+    assert "× difficulty" in text and "streak bonus" in text  # the points formula
 
 
 async def test_help_follows_the_user_locale_then_the_guild_language(sim: Sim, user_locale) -> None:
