@@ -1,0 +1,185 @@
+"""/leaderboard (paged, with the caller's own rank) and /profile."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import AiclubBot, component_guard, send_ephemeral
+from bot.errors import UserError
+from bot.i18n import t
+from bot.questions import leaderboard as boards
+from bot.questions import profile as profiles
+from bot.questions.topics import TOPICS
+
+GOLD, BLUE = 0xF1C40F, 0x5865F2
+NO_PINGS = discord.AllowedMentions.none()
+PERIOD_CHOICES = [
+    app_commands.Choice(name="This week", value="week"),
+    app_commands.Choice(name="This month", value="month"),
+    app_commands.Choice(name="All time", value="all"),
+]
+TOPIC_CHOICES = [app_commands.Choice(name=topic.en, value=topic.id) for topic in TOPICS.values()]
+
+
+def _num(value: float) -> str:
+    """Points and scores with at most one decimal: 56, 12.5, -3."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _topic_label(topic_id: str, lang: str) -> str:
+    topic = TOPICS.get(topic_id)
+    return topic.label(lang) if topic else topic_id
+
+
+# ---------------------------------------------------------------------------- leaderboard
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"aiclub:lb:(?P<period>week|month|all):(?P<topic>[a-z0-9-]*):(?P<page>\d+):(?P<viewer>\d+)",
+):
+    """Prev/Next of a leaderboard: period, topic, target page and viewer live in the custom id."""
+
+    def __init__(self, period: str, topic: str | None, page: int, viewer_id: int,
+                 label: str = "▶", disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(
+            label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+            custom_id=f"aiclub:lb:{period}:{topic or ''}:{page}:{viewer_id}"))
+        self.period, self.topic, self.page, self.viewer_id = period, topic, page, viewer_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+        return cls(match["period"], match["topic"] or None, int(match["page"]),
+                   int(match["viewer"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog("Leaderboard")  # type: ignore[attr-defined]
+        assert isinstance(cog, Leaderboard)
+        await cog.page_clicked(interaction, self.period, self.topic, self.page, self.viewer_id)
+
+
+def board_embed(lang: str, period: str, topic: str | None, scope: str, page: boards.Page,
+                me: boards.RankInfo | None, viewer_id: int) -> discord.Embed:
+    """One page of the board, then the viewer's own line."""
+    period_name = t(lang, f"leaderboard.period.{period}")
+    title = (t(lang, "leaderboard.title_topic", period=period_name,
+               topic=_topic_label(topic, lang)) if topic
+             else t(lang, "leaderboard.title", period=period_name))
+    lines = [t(lang, "leaderboard.row", rank=row.rank, member=f"<@{row.user_id}>",
+               points=_num(row.points), answers=row.answers) for row in page.rows]
+    if not lines:
+        lines = [t(lang, "leaderboard.page_empty" if page.page else "leaderboard.empty")]
+    mention = f"<@{viewer_id}>"
+    you = (t(lang, "leaderboard.you", member=mention, rank=me.rank, points=_num(me.points))
+           if me else t(lang, "leaderboard.you_unranked", member=mention))
+    embed = discord.Embed(title=title, description="\n".join([*lines, "", you]), color=GOLD)
+    embed.set_footer(text=t(lang, "leaderboard.footer", page=page.page + 1, scope=scope))
+    return embed
+
+
+def board_view(lang: str, period: str, topic: str | None, page: boards.Page,
+               viewer_id: int) -> discord.ui.View:
+    """Prev/Next buttons, disabled at either end."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(period, topic, max(page.page - 1, 0), viewer_id,
+                             t(lang, "leaderboard.prev"), disabled=page.page == 0))
+    view.add_item(PageButton(period, topic, page.page + 1, viewer_id,
+                             t(lang, "leaderboard.next"), disabled=not page.has_next))
+    return view
+
+
+# ---------------------------------------------------------------------------- profile
+def profile_embed(lang: str, name: str, data: profiles.Profile) -> discord.Embed:
+    """Points, rank, streaks, counts, averages by topic and the weakest topic."""
+    embed = discord.Embed(title=t(lang, "profile.title", name=name), color=BLUE)
+    rank = (t(lang, "profile.rank_value", rank=data.rank) if data.rank
+            else t(lang, "profile.unranked"))
+    fields = [
+        ("profile.points", _num(data.points)),
+        ("profile.rank", rank),
+        ("profile.streak", t(lang, "profile.streak_value", current=data.current_streak,
+                             best=data.best_streak)),
+        ("profile.answers", str(data.answers)),
+        ("profile.practice", str(data.practice_answers)),
+        ("profile.average", t(lang, "profile.score_value", score=_num(data.average))
+         if data.average is not None else "—"),
+    ]
+    for key, value in fields:
+        embed.add_field(name=t(lang, key), value=value)
+    if data.topics:
+        lines = [t(lang, "profile.topic_line", topic=_topic_label(item.topic, lang),
+                   score=_num(item.average), count=item.answers) for item in data.topics]
+        embed.add_field(name=t(lang, "profile.topics"), value="\n".join(lines)[:1024],
+                        inline=False)
+    if data.weakest is not None:
+        embed.add_field(name=t(lang, "profile.weakest"), inline=False, value=t(
+            lang, "profile.suggestion", topic=_topic_label(data.weakest.topic, lang),
+            score=_num(data.weakest.average), topic_id=data.weakest.topic))
+    return embed
+
+
+# ---------------------------------------------------------------------------- cog
+class Leaderboard(commands.Cog):
+    """Standings and personal progress."""
+
+    def __init__(self, bot: AiclubBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PageButton)
+
+    @app_commands.command(name="leaderboard", description="Top members by points, with your rank")
+    @app_commands.describe(period="This week, this month or all time (default)",
+                           topic="Only points from this topic")
+    @app_commands.choices(period=PERIOD_CHOICES, topic=TOPIC_CHOICES)
+    @app_commands.guild_only()
+    async def leaderboard(self, interaction: discord.Interaction, period: str = "all",
+                          topic: str | None = None) -> None:
+        embed, view = await self._board(interaction, period, topic, 0, interaction.user.id)
+        await interaction.response.send_message(embed=embed, view=view,
+                                                allowed_mentions=NO_PINGS)
+
+    @component_guard
+    async def page_clicked(self, interaction: discord.Interaction, period: str,
+                           topic: str | None, page: int, viewer_id: int) -> None:
+        """Prev/Next: only the member who opened the board may turn its pages."""
+        if interaction.user.id != viewer_id:
+            raise UserError("leaderboard.not_yours", member=f"<@{viewer_id}>")
+        embed, view = await self._board(interaction, period, topic, page, viewer_id)
+        await interaction.response.edit_message(embed=embed, view=view,
+                                                allowed_mentions=NO_PINGS)
+
+    async def _board(self, interaction: discord.Interaction, period: str, topic: str | None,
+                     page: int, viewer_id: int) -> tuple[discord.Embed, discord.ui.View]:
+        lang = await self.bot.lang_for(interaction)
+        guild_id = interaction.guild_id
+        async with self.bot.db.session() as session:
+            scope = await boards.current_scope(session, guild_id, period, topic,
+                                               self.bot.clock.now())
+            shown = await boards.leaderboard_page(session, guild_id, scope, page)
+            me = await boards.member_rank(session, guild_id, scope, viewer_id)
+        return (board_embed(lang, period, topic, scope, shown, me, viewer_id),
+                board_view(lang, period, topic, shown, viewer_id))
+
+    @app_commands.command(name="profile", description="Points, rank, streaks and weakest topic")
+    @app_commands.describe(member="Whose profile (default: yours)")
+    @app_commands.guild_only()
+    async def profile(self, interaction: discord.Interaction,
+                      member: discord.Member | None = None) -> None:
+        target = member or interaction.user
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            data = await profiles.profile(session, interaction.guild_id, target.id,
+                                          self.bot.clock.now())
+        if data.empty:
+            await send_ephemeral(interaction, t(lang, "profile.empty", member=target.mention))
+            return
+        await send_ephemeral(interaction, embed=profile_embed(lang, target.display_name, data))
+
+
+async def setup(bot: AiclubBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Leaderboard(bot))
