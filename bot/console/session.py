@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.errors import is_answered_error
 from bot.scheduling import SimulatedScheduler
 
 log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<(@&|@!?|#)(\d+)>")
 _SHOWN_TYPES = {0, 19, 20, 23}  # default, reply, slash-command and context-menu responses
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -238,8 +240,20 @@ class ConsoleSession:
                 edited=edited,
                 attachment_paths=paths,
             ):
-                self.write(line)
+                self.write(_MENTION.sub(self._mention_name, line))
         self._report_errors()
+
+    def _mention_name(self, match: re.Match[str]) -> str:
+        kind, snowflake = match.group(1), int(match.group(2))
+        backend = self.env.backend
+        try:
+            if kind == "#":
+                return f"#{backend.get_channel(snowflake).name}"
+            if kind == "@&":
+                return f"@{backend.get_guild(self.guild.id).roles[snowflake].name}"
+            return f"@{backend.get_user(snowflake).name}"
+        except (KeyError, AttributeError, simcord.BackendError):
+            return match.group(0)
 
     def _save_attachment(self, number: int, attachment: dict[str, Any]) -> str:
         data = self.env.backend.cdn.get(attachment["url"]) or b""
