@@ -7,6 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import AiclubBot
+from bot.events import digest as digests
+from bot.events import service as event_service
 from bot.guilds import get_settings, set_language
 from bot.i18n import t
 from bot.questions import service as questions
@@ -20,6 +22,7 @@ LANGUAGE_CHOICES = [
 TOPIC_CHOICES = [app_commands.Choice(name="any", value="any")] + [
     app_commands.Choice(name=topic.en, value=topic.id) for topic in TOPICS.values()
 ]
+DAY_CHOICES = [app_commands.Choice(name=day.title(), value=day) for day in digests.WEEKDAYS]
 
 
 @app_commands.guild_only()
@@ -117,6 +120,78 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             self.bot.dispatch("daily_config_changed", interaction.guild_id)
             embed.description = t(lang, "daily.saved", time=config.post_time,
                                   timezone=settings.timezone)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="events", description="Events: reminders, organiser role, channel")
+    @app_commands.describe(
+        reminders="When to remind members before each event, e.g. 24h,15m ('none' for no DMs)",
+        organiser_role="Members with this role may create events",
+        channel="Where events are announced",
+    )
+    async def events(
+        self,
+        interaction: discord.Interaction,
+        reminders: app_commands.Range[str, 1, 60] | None = None,
+        organiser_role: discord.Role | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            config = await event_service.configure_events(
+                session, interaction.guild_id, now, reminders=reminders,
+                organiser_role_id=organiser_role.id if organiser_role else None,
+                channel_id=channel.id if channel else None)
+            settings = await get_settings(session, interaction.guild_id, now)
+            await session.commit()
+        lang = await self.bot.lang_for(interaction)
+        none = t(lang, "daily.none")
+        embed = discord.Embed(title=t(lang, "events.settings_title"), color=0x5865F2)
+        embed.add_field(name=t(lang, "events.settings_channel"),
+                        value=f"<#{config.channel_id}>" if config.channel_id
+                        else t(lang, "events.settings_channel_default"))
+        embed.add_field(name=t(lang, "events.settings_role"),
+                        value=f"<@&{config.organiser_role_id}>" if config.organiser_role_id
+                        else none)
+        embed.add_field(name=t(lang, "events.settings_reminders"),
+                        value=event_service.describe_offsets(config))
+        embed.add_field(name=t(lang, "config.timezone"), value=settings.timezone)
+        if any(v is not None for v in (reminders, organiser_role, channel)):
+            self.bot.dispatch("event_config_changed", interaction.guild_id)
+            embed.description = t(lang, "events.settings_saved")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="digest", description="Weekly digest: channel, day and local time")
+    @app_commands.describe(
+        channel="Where the weekly digest is posted",
+        day="Day of the week (default Monday)",
+        time="Local time HH:MM (24 h), default 09:00",
+    )
+    @app_commands.choices(day=DAY_CHOICES)
+    async def digest(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        day: str | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+    ) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            config = await digests.configure_digest(
+                session, interaction.guild_id, now, channel_id=channel.id if channel else None,
+                weekday=day, post_time=time)
+            settings = await get_settings(session, interaction.guild_id, now)
+            await session.commit()
+        lang = await self.bot.lang_for(interaction)
+        embed = discord.Embed(title=t(lang, "digest.settings_title"), color=0x5865F2)
+        embed.add_field(name=t(lang, "digest.settings_channel"),
+                        value=f"<#{config.channel_id}>" if config.channel_id
+                        else t(lang, "daily.none"))
+        embed.add_field(name=t(lang, "digest.settings_when"), value=t(
+            lang, "digest.settings_when_value", day=t(lang, f"digest.day.{config.weekday}"),
+            time=config.post_time, timezone=settings.timezone))
+        if any(v is not None for v in (channel, day, time)):
+            self.bot.dispatch("digest_config_changed", interaction.guild_id)
+            embed.description = t(lang, "digest.settings_saved")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @daily.autocomplete("timezone")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import discord
@@ -66,13 +67,15 @@ class Questions(commands.Cog):
         await self.schedule_guild(guild_id)
 
     async def rebuild_jobs(self) -> None:
-        """One cron job per configured guild; catch up missed posts and reveals now."""
+        """A cron job per configured guild and a date job per pending reveal; catch up now."""
         async with self.bot.db.session() as session:
             guild_ids = await service.guild_ids_with_daily_channel(session)
         for guild_id in guild_ids:
             await self.schedule_guild(guild_id)
-        self.bot.scheduler.add_job("questions:reveal-sweep",
-                                   CronTrigger(minute="*/15", timezone="UTC"), self.reveal_due)
+        async with self.bot.db.session() as session:
+            pending = await service.unrevealed_posts(session)
+        for post in pending:
+            self._schedule_reveal(post.id, post.deadline_at)
         for guild_id in guild_ids:
             await self.post_if_due(guild_id)
         await self.reveal_due()
@@ -130,8 +133,11 @@ class Questions(commands.Cog):
             await service.record_published(session, post.id, self.bot.clock.now(),
                                            message_id=message_id, thread_id=thread_id, error=error)
         if error is None:
-            self.bot.scheduler.add_job(f"questions:reveal:{post.id}",
-                                       DateTrigger(post.deadline_at), self.reveal_due)
+            self._schedule_reveal(post.id, post.deadline_at)
+
+    def _schedule_reveal(self, post_id: int, deadline: datetime) -> None:
+        self.bot.scheduler.add_job(f"questions:reveal:{post_id}", DateTrigger(deadline),
+                                   self.reveal_due)
 
     async def reveal_due(self) -> None:
         """Reveal every post past its deadline, exactly once each."""

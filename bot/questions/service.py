@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import ledger
 from bot.db.models import GuildSettings, ScheduledPost
 from bot.db.questions import (
     Answer,
@@ -199,19 +200,8 @@ async def record_published(
     if post is None:
         return
     post.message_id, post.thread_id = message_id, thread_id
-    ledger = await session.scalar(
-        select(ScheduledPost).where(
-            ScheduledPost.guild_id == post.guild_id,
-            ScheduledPost.kind == LEDGER_KIND,
-            ScheduledPost.occurrence_key == post.local_date.isoformat(),
-        )
-    )
-    if ledger is not None:
-        ledger.status = "failed" if error else "sent"
-        ledger.error = error[:500] if error else None
-        ledger.message_id = message_id
-        ledger.finished_at = now
-    await session.commit()
+    await ledger.finish(session, post.guild_id, LEDGER_KIND, post.local_date.isoformat(), now,
+                        message_id=message_id, error=error)
 
 
 async def open_post(session: AsyncSession, guild_id: int, now: datetime) -> QuestionPost | None:
@@ -500,6 +490,13 @@ async def reveal_stats(session: AsyncSession, question: Question, post_id: int) 
         most_missed = min(question.key_points, key=lambda p: (covered[p.id], -p.weight)).id
     average = round(sum(s for s, _ in rows) / len(rows), 1) if rows else None
     return RevealStats(len(rows), average, distribution, most_missed)
+
+
+async def unrevealed_posts(session: AsyncSession) -> list[QuestionPost]:
+    """Every post whose reveal has not happened yet (to schedule at start-up)."""
+    return list(await session.scalars(
+        select(QuestionPost).where(QuestionPost.revealed_at.is_(None))
+    ))
 
 
 async def posts_to_reveal(session: AsyncSession, now: datetime) -> list[QuestionPost]:

@@ -1,0 +1,309 @@
+"""The weekly digest: settings, when it is due, what it says, and sending it exactly once.
+
+Each guild's digest goes out once per guild-local ISO week (ledger kind ``weekly_digest``,
+key ``2026-W48``) at its configured local weekday and time, or late within a day after
+downtime. It lists the next 7 days' events with RSVP counts, last week's top 5 and most
+improved members, last week's daily questions with their average score and most-missed
+key point, and a practice suggestion.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import ledger
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.events import DigestConfig
+from bot.db.questions import Answer, LeaderboardPoints, QuestionPost
+from bot.errors import UserError
+from bot.events.service import rsvp_counts, upcoming_events
+from bot.guilds import get_settings
+from bot.questions.bank import QuestionBank
+from bot.questions.leaderboard import leaderboard_page
+from bot.questions.points import scope_for
+from bot.questions.schedule import ScheduleError, local_date, parse_post_time, post_instant
+from bot.questions.service import reveal_stats
+from bot.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+LEDGER_KIND = "weekly_digest"
+GRACE = timedelta(hours=24)
+WEEKDAYS: tuple[str, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+)  # fmt: skip
+TOP = 5
+IMPROVED = 3
+
+
+# ---------------------------------------------------------------------------- settings
+async def get_digest_config(session: AsyncSession, guild_id: int, now: datetime) -> DigestConfig:
+    """The guild's digest settings, created with defaults (Monday 09:00, no channel)."""
+    await get_settings(session, guild_id, now)
+    config = await session.get(DigestConfig, guild_id)
+    if config is None:
+        config = DigestConfig(guild_id=guild_id, weekday=0, post_time="09:00", updated_at=now)
+        session.add(config)
+        await session.flush()
+    return config
+
+
+async def configure_digest(
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    *,
+    channel_id: int | None = None,
+    weekday: str | None = None,
+    post_time: str | None = None,
+) -> DigestConfig:
+    """Validate, then change what was given; the caller commits. Raises UserError."""
+    try:
+        at = parse_post_time(post_time) if post_time is not None else None
+    except ScheduleError as exc:
+        raise UserError("digest.bad_time", value=exc.value) from None
+    if weekday is not None and weekday not in WEEKDAYS:
+        raise UserError("digest.bad_day", value=weekday)
+    config = await get_digest_config(session, guild_id, now)
+    if channel_id is not None:
+        config.channel_id = channel_id
+    if weekday is not None:
+        config.weekday = WEEKDAYS.index(weekday)
+    if at is not None:
+        config.post_time = f"{at:%H:%M}"
+    config.updated_at = now
+    return config
+
+
+async def guild_ids_with_digest(session: AsyncSession) -> list[int]:
+    """Guilds with a digest channel."""
+    rows = await session.scalars(
+        select(DigestConfig.guild_id).where(DigestConfig.channel_id.is_not(None))
+    )
+    return list(rows)
+
+
+# ---------------------------------------------------------------------------- weeks
+def week_key(day: date) -> str:
+    """The ISO week of ``day``: ``2026-W48``."""
+    return scope_for("week", day)
+
+
+def monday_of(day: date) -> date:
+    """The Monday starting ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def due_monday(
+    now: datetime, weekday: int, at: time, tz: ZoneInfo, grace: timedelta = GRACE
+) -> date | None:
+    """The Monday of the week whose digest is due at ``now`` (within ``grace``), else None."""
+    this_monday = monday_of(local_date(now, tz))
+    for monday in (this_monday, this_monday - timedelta(days=7)):
+        instant = post_instant(monday + timedelta(days=weekday), at, tz)
+        if instant <= now < instant + grace:
+            return monday
+    return None
+
+
+# ---------------------------------------------------------------------------- content
+@dataclass(frozen=True)
+class EventLine:
+    """An event of the coming week with its RSVP counts."""
+
+    id: int
+    title: str
+    start: datetime
+    going: int
+    maybe: int
+    capacity: int | None
+
+
+@dataclass(frozen=True)
+class QuestionLine:
+    """A daily question of last week: answers, average and most-missed key point label."""
+
+    prompt: str
+    answers: int
+    average: float | None
+    most_missed: str | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one digest shows (user ids and topic ids; the cog renders them)."""
+
+    week: str
+    last_week: str
+    language: str
+    events: tuple[EventLine, ...]
+    top: tuple[tuple[int, float], ...]
+    improved: tuple[tuple[int, float], ...]
+    questions: tuple[QuestionLine, ...]
+    weakest_topic: str | None
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to report (the digest says so kindly)."""
+        return not (self.events or self.top or self.questions)
+
+
+async def _events(session: AsyncSession, guild_id: int, now: datetime) -> tuple[EventLine, ...]:
+    upcoming = await upcoming_events(session, guild_id, now, until=now + timedelta(days=7))
+    counts = await rsvp_counts(session, [item.event.id for item in upcoming])
+    return tuple(
+        EventLine(item.event.id, item.event.title, item.start, counts[item.event.id].going,
+                  counts[item.event.id].maybe, item.event.capacity)
+        for item in upcoming
+    )
+
+
+async def _improved(
+    session: AsyncSession, guild_id: int, last: str, before: str
+) -> tuple[tuple[int, float], ...]:
+    rows = await session.execute(
+        select(LeaderboardPoints.user_id, LeaderboardPoints.scope, LeaderboardPoints.points)
+        .where(LeaderboardPoints.guild_id == guild_id,
+               LeaderboardPoints.scope.in_([last, before]))
+    )
+    delta: dict[int, float] = {}
+    for user_id, scope, points in rows:
+        delta[user_id] = delta.get(user_id, 0.0) + (points if scope == last else -points)
+    ranked = sorted((item for item in delta.items() if item[1] > 0), key=lambda i: (-i[1], i[0]))
+    return tuple((user_id, round(gain, 1)) for user_id, gain in ranked[:IMPROVED])
+
+
+async def _questions(
+    session: AsyncSession, guild_id: int, monday: date, bank: QuestionBank | None, lang: str
+) -> tuple[QuestionLine, ...]:
+    posts = await session.scalars(
+        select(QuestionPost)
+        .where(QuestionPost.guild_id == guild_id,
+               QuestionPost.local_date >= monday,
+               QuestionPost.local_date < monday + timedelta(days=7))
+        .order_by(QuestionPost.local_date)
+    )
+    lines = []
+    for post in posts:
+        question = bank.get(post.slug) if bank is not None else None
+        if question is None:
+            continue
+        stats = await reveal_stats(session, question, post.id)
+        missed = next((p.label.get(lang) for p in question.key_points or ()
+                       if p.id == stats.most_missed), None)
+        prompt = question.prompt.get(lang)
+        lines.append(QuestionLine(prompt if len(prompt) <= 90 else prompt[:89] + "…",
+                                  stats.answers, stats.average, missed))
+    return tuple(lines)
+
+
+async def _weakest_topic(session: AsyncSession, guild_id: int, monday: date) -> str | None:
+    row = (
+        await session.execute(
+            select(Answer.topic, func.avg(Answer.score).label("average"))
+            .where(Answer.guild_id == guild_id, Answer.local_date >= monday,
+                   Answer.local_date < monday + timedelta(days=7))
+            .group_by(Answer.topic)
+            .order_by("average", Answer.topic)
+            .limit(1)
+        )
+    ).first()
+    return row[0] if row else None
+
+
+async def build_digest(
+    session: AsyncSession, guild_id: int, now: datetime, bank: QuestionBank | None
+) -> Digest:
+    """The digest of the guild-local week containing ``now`` (reads only)."""
+    settings = await get_settings(session, guild_id, now)
+    this_monday = monday_of(local_date(now, ZoneInfo(settings.timezone)))
+    last_monday = this_monday - timedelta(days=7)
+    last, before = week_key(last_monday), week_key(last_monday - timedelta(days=7))
+    top = (await leaderboard_page(session, guild_id, last, 0, TOP)).rows
+    return Digest(
+        week=week_key(this_monday),
+        last_week=last,
+        language=settings.language,
+        events=await _events(session, guild_id, now),
+        top=tuple((row.user_id, row.points) for row in top),
+        improved=await _improved(session, guild_id, last, before),
+        questions=await _questions(session, guild_id, last_monday, bank, settings.language),
+        weakest_topic=await _weakest_topic(session, guild_id, last_monday),
+    )
+
+
+# ---------------------------------------------------------------------------- sending
+@dataclass(frozen=True)
+class ClaimedDigest:
+    """A digest claimed in the ledger: the guild, its week key and where to post."""
+
+    guild_id: int
+    week: str
+    channel_id: int
+
+
+async def claim_digest(
+    session: AsyncSession, guild_id: int, now: datetime, *, grace: timedelta = GRACE
+) -> ClaimedDigest | None:
+    """Claim this week's digest if it is due and unclaimed (commits); None otherwise."""
+    settings = await get_settings(session, guild_id, now)
+    config = await get_digest_config(session, guild_id, now)
+    channel_id = config.channel_id
+    if channel_id is None:
+        return None
+    tz = ZoneInfo(settings.timezone)
+    monday = due_monday(now, config.weekday, parse_post_time(config.post_time), tz, grace)
+    if monday is None:
+        return None
+    week = week_key(monday)
+    if not await ledger.claim(session, guild_id, LEDGER_KIND, week, now, channel_id=channel_id):
+        return None
+    return ClaimedDigest(guild_id, week, channel_id)
+
+
+Send = Callable[[ClaimedDigest, Digest], Awaitable[int | None]]
+
+
+class DigestSender:
+    """Claims, builds and posts digests; every post waits for the shared rate limiter.
+
+    ``send`` posts one digest and returns the message id; it is the only Discord call, so
+    the limiter bounds the bot's request rate however many digests fall due together.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        send: Send,
+        *,
+        limiter: RateLimiter,
+        bank: Callable[[], QuestionBank | None] = lambda: None,
+    ) -> None:
+        self.db, self.clock, self.send, self.limiter, self.bank = db, clock, send, limiter, bank
+
+    async def run(self, guild_id: int) -> bool:
+        """Post the guild's digest if it is due and not sent yet; True if it was posted."""
+        async with self.db.session() as session:
+            claimed = await claim_digest(session, guild_id, self.clock.now())
+            if claimed is None:
+                return False
+            digest = await build_digest(session, guild_id, self.clock.now(), self.bank())
+        message_id, error = None, None
+        try:
+            async with self.limiter.slot():
+                message_id = await self.send(claimed, digest)
+        except Exception as exc:  # recorded as failed in the ledger; never retried (at most once)
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("digest %s of guild %s failed: %s", claimed.week, guild_id, error)
+        async with self.db.session() as session:
+            await ledger.finish(session, guild_id, LEDGER_KIND, claimed.week, self.clock.now(),
+                                message_id=message_id, error=error)
+        return error is None

@@ -1,0 +1,597 @@
+"""Community events over the database: configure, prepare, publish, RSVP, edit, cancel, list.
+
+Every function takes a session and an explicit ``now``; functions that change data commit
+themselves and say so. Problems the organiser or member can fix raise ``UserError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.events import CANCELLED, SCHEDULED, Event, EventConfig, Rsvp
+from bot.errors import UserError
+from bot.events.ical import IcalEvent
+from bot.events.recurrence import Repeat, next_occurrence
+from bot.events.reminders import format_offsets, parse_offsets
+from bot.events.rules import (
+    MAX_TITLE,
+    UNBOUNDED_REPEAT_LIMIT,
+    EventRuleError,
+    validate_event_fields,
+)
+from bot.events.timeparse import TimeParseError, parse_duration, parse_start
+from bot.formatting import discord_timestamp
+from bot.guilds import get_settings
+
+KINDS: tuple[str, ...] = ("talk", "contest", "seminar", "ama", "meetup")
+CHOICES: tuple[str, ...] = ("going", "maybe", "not_going")
+DEFAULT_DURATION = timedelta(hours=1)
+GOING, WAITLIST, MAYBE, NOT_GOING = "going", "waitlist", "maybe", "not_going"
+
+
+# ---------------------------------------------------------------------------- configuration
+async def get_event_config(session: AsyncSession, guild_id: int, now: datetime) -> EventConfig:
+    """The guild's event settings, created with defaults on first use."""
+    await get_settings(session, guild_id, now)
+    config = await session.get(EventConfig, guild_id)
+    if config is None:
+        config = EventConfig(
+            guild_id=guild_id, reminder_offsets="1440,15", native_warned=False, updated_at=now
+        )
+        session.add(config)
+        await session.flush()
+    return config
+
+
+async def configure_events(
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    *,
+    reminders: str | None = None,
+    organiser_role_id: int | None = None,
+    channel_id: int | None = None,
+) -> EventConfig:
+    """Change what was given (reminder offsets like ``"24h,15m"``); the caller commits."""
+    offsets = parse_offsets(reminders) if reminders is not None else None
+    config = await get_event_config(session, guild_id, now)
+    if offsets is not None:
+        config.reminder_offsets = ",".join(map(str, offsets))
+    if organiser_role_id is not None:
+        config.organiser_role_id = organiser_role_id
+    if channel_id is not None:
+        config.channel_id = channel_id
+    config.updated_at = now
+    return config
+
+
+def offsets_of(config: EventConfig) -> tuple[int, ...]:
+    """The configured reminder offsets in minutes, largest first."""
+    return tuple(int(part) for part in config.reminder_offsets.split(",") if part)
+
+
+def describe_offsets(config: EventConfig) -> str:
+    """The offsets as typed (``24h, 15m``)."""
+    return format_offsets(offsets_of(config))
+
+
+async def guild_zone(session: AsyncSession, guild_id: int, now: datetime) -> ZoneInfo:
+    """The guild's timezone."""
+    return ZoneInfo((await get_settings(session, guild_id, now)).timezone)
+
+
+async def mark_native_warned(session: AsyncSession, guild_id: int, now: datetime) -> bool:
+    """Remember that the guild was told about Manage Events; True only the first time (commits)."""
+    config = await get_event_config(session, guild_id, now)
+    first = not config.native_warned
+    config.native_warned = True
+    await session.commit()
+    return first
+
+
+# ---------------------------------------------------------------------------- permissions
+def require_organiser(config: EventConfig, role_ids: Iterable[int], manage_events: bool) -> None:
+    """Manage Events or the configured organiser role, else UserError."""
+    if manage_events or (
+        config.organiser_role_id is not None and config.organiser_role_id in set(role_ids)
+    ):
+        return
+    raise UserError("events.not_organiser")
+
+
+def require_owner(event: Event, user_id: int, manage_events: bool) -> None:
+    """Only the creator or Manage Events may change an event."""
+    if not manage_events and event.creator_id != user_id:
+        raise UserError("events.not_yours", creator=f"<@{event.creator_id}>")
+
+
+# ---------------------------------------------------------------------------- drafts
+@dataclass(frozen=True)
+class Draft:
+    """A parsed, validated event not stored yet (shown as a preview before publishing)."""
+
+    title: str
+    start_at: datetime
+    duration: timedelta
+    kind: str
+    location: str | None
+    voice_channel_id: int | None
+    description: str
+    capacity: int | None
+    rrule: str | None
+
+
+def _time_error(exc: TimeParseError, typed: str) -> UserError:
+    readings = " / ".join(
+        f"{discord_timestamp(moment, 'F')} ({discord_timestamp(moment, 'R')})"
+        for moment in exc.readings
+    )
+    if exc.code == "ambiguous" and readings:
+        return UserError("events.time.ambiguous_readings", readings=readings)
+    if exc.code in ("in_past", "too_far"):
+        return UserError(f"events.time.{exc.code}", when=readings or f"`{typed}`")
+    return UserError(f"events.time.{exc.code}", value=typed)
+
+
+def _rule_error(exc: EventRuleError) -> UserError:
+    limit = MAX_TITLE if exc.code == "title_too_long" else UNBOUNDED_REPEAT_LIMIT
+    return UserError(f"events.rule.{exc.code}", limit=limit)
+
+
+def _validate(draft: Draft, now: datetime, active_count: int) -> None:
+    try:
+        validate_event_fields(
+            draft.title, draft.start_at, draft.duration, draft.capacity, draft.rrule, now,
+            active_count, draft.location,
+        )
+    except EventRuleError as exc:
+        raise _rule_error(exc) from None
+
+
+def parse_start_text(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """A start typed in the guild's timezone (UTC result); raises UserError."""
+    try:
+        return parse_start(text, tz, now)
+    except TimeParseError as exc:
+        raise _time_error(exc, text) from None
+
+
+def parse_length(
+    duration: str | None, end: str | None, start_at: datetime, tz: ZoneInfo, now: datetime
+) -> timedelta:
+    """The length from a duration (``90m``) or an end time, default one hour; raises UserError."""
+    if duration is not None and end is not None:
+        raise UserError("events.duration_and_end")
+    if end is not None:
+        return parse_start_text(end, tz, now) - start_at
+    if duration is None:
+        return DEFAULT_DURATION
+    try:
+        return parse_duration(duration)
+    except TimeParseError as exc:
+        raise _time_error(exc, duration) from None
+
+
+def _where(where: str | None, voice_channel_id: int | None) -> str | None:
+    if where is not None and voice_channel_id is not None:
+        raise UserError("events.where_both")
+    if where is None and voice_channel_id is None:
+        raise UserError("events.where_required")
+    return where.strip() if where is not None else None
+
+
+async def active_event_count(
+    session: AsyncSession, guild_id: int, now: datetime, exclude: int | None = None
+) -> int:
+    """Scheduled events of the guild that are repeating or not over yet."""
+    query = select(func.count()).select_from(Event).where(
+        Event.guild_id == guild_id,
+        Event.status == SCHEDULED,
+        or_(Event.rrule.is_not(None), Event.start_at > now - timedelta(days=7)),
+    )
+    if exclude is not None:
+        query = query.where(Event.id != exclude)
+    return int(await session.scalar(query) or 0)
+
+
+async def prepare_event(
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    *,
+    title: str,
+    start: str,
+    duration: str | None = None,
+    end: str | None = None,
+    kind: str = "talk",
+    where: str | None = None,
+    voice_channel_id: int | None = None,
+    description: str | None = None,
+    capacity: int | None = None,
+    repeat: str | None = None,
+    repeat_count: int | None = None,
+    native_count: int = 0,
+) -> Draft:
+    """Parse and validate a new event in the guild's timezone; stores nothing.
+
+    ``native_count`` is the guild's Discord scheduled events (the 100-event limit counts
+    them too). Raises UserError with a key under ``events.``.
+    """
+    if kind not in KINDS:
+        raise UserError("events.unknown_kind", kinds=", ".join(KINDS))
+    tz = await guild_zone(session, guild_id, now)
+    start_at = parse_start_text(start, tz, now)
+    length = parse_length(duration, end, start_at, tz, now)
+    try:
+        rrule = Repeat(repeat or "none").to_rrule(count=repeat_count if repeat else None)
+    except ValueError:
+        raise UserError("events.rule.bad_rrule") from None
+    draft = Draft(
+        title.strip(), start_at, length, kind, _where(where, voice_channel_id), voice_channel_id,
+        (description or "").strip()[:1000], capacity, rrule,
+    )
+    count = max(await active_event_count(session, guild_id, now), native_count)
+    _validate(draft, now, count)
+    return draft
+
+
+async def create_event(
+    session: AsyncSession,
+    guild_id: int,
+    creator_id: int,
+    draft: Draft,
+    now: datetime,
+    *,
+    channel_id: int,
+    native_count: int = 0,
+) -> Event:
+    """Store a previewed draft, re-checked at ``now`` (it may have gone stale); commits."""
+    count = max(await active_event_count(session, guild_id, now), native_count)
+    _validate(draft, now, count)
+    event = Event(
+        guild_id=guild_id, creator_id=creator_id, title=draft.title,
+        description=draft.description, kind=draft.kind, start_at=draft.start_at,
+        duration_minutes=int(draft.duration.total_seconds() // 60), location=draft.location,
+        voice_channel_id=draft.voice_channel_id, capacity=draft.capacity, rrule=draft.rrule,
+        status=SCHEDULED, sequence=0, channel_id=channel_id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(event)
+    await session.commit()
+    return event
+
+
+async def delete_event(session: AsyncSession, event_id: int) -> None:
+    """Remove an event whose announcement could not be posted (commits)."""
+    event = await session.get(Event, event_id)
+    if event is not None:
+        await session.delete(event)
+        await session.commit()
+
+
+async def record_announcement(
+    session: AsyncSession,
+    event_id: int,
+    *,
+    message_id: int | None = None,
+    thread_id: int | None = None,
+    native_event_id: int | None = None,
+) -> None:
+    """Remember the announcement, its thread and the Discord scheduled event (commits)."""
+    event = await session.get(Event, event_id)
+    if event is None:
+        return
+    if message_id is not None:
+        event.message_id = message_id
+    if thread_id is not None:
+        event.thread_id = thread_id
+    if native_event_id is not None:
+        event.native_event_id = native_event_id
+    await session.commit()
+
+
+# ---------------------------------------------------------------------------- reading
+def duration_of(event: Event) -> timedelta:
+    """The event's length."""
+    return timedelta(minutes=event.duration_minutes)
+
+
+def next_start(event: Event, tz: ZoneInfo, after: datetime) -> datetime | None:
+    """The first occurrence starting strictly after ``after``, or None when over."""
+    return next_occurrence(event.start_at, tz, event.rrule, after)
+
+
+def current_or_next_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The occurrence running at ``now``, else the next one; None when the series is over."""
+    return next_start(event, tz, now - duration_of(event))
+
+
+async def get_event(session: AsyncSession, guild_id: int, event_id: int) -> Event:
+    """The guild's event ``event_id`` or UserError ``events.not_found``."""
+    event = await session.get(Event, event_id)
+    if event is None or event.guild_id != guild_id:
+        raise UserError("events.not_found", id=event_id)
+    return event
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A scheduled event and the start of its next (or running) occurrence."""
+
+    event: Event
+    start: datetime
+
+
+async def upcoming_events(
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    *,
+    until: datetime | None = None,
+    limit: int = 25,
+) -> list[Upcoming]:
+    """Scheduled events whose next or running occurrence starts before ``until``, soonest first."""
+    tz = await guild_zone(session, guild_id, now)
+    events = await session.scalars(
+        select(Event).where(
+            Event.guild_id == guild_id,
+            Event.status == SCHEDULED,
+            or_(Event.rrule.is_not(None), Event.start_at > now - timedelta(days=7)),
+        )
+    )
+    found = []
+    for event in events:
+        start = current_or_next_start(event, tz, now)
+        if start is not None and (until is None or start < until):
+            found.append(Upcoming(event, start))
+    found.sort(key=lambda item: (item.start, item.event.id))
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class RsvpCounts:
+    """How many members answered what."""
+
+    going: int = 0
+    waitlist: int = 0
+    maybe: int = 0
+    not_going: int = 0
+
+
+async def rsvp_counts(session: AsyncSession, event_ids: Iterable[int]) -> dict[int, RsvpCounts]:
+    """RSVP counts of each event (events without answers get zeros)."""
+    ids = list(event_ids)
+    counts = {event_id: RsvpCounts() for event_id in ids}
+    if not ids:
+        return counts
+    rows = await session.execute(
+        select(Rsvp.event_id, Rsvp.status, func.count())
+        .where(Rsvp.event_id.in_(ids))
+        .group_by(Rsvp.event_id, Rsvp.status)
+    )
+    for event_id, status, number in rows:
+        counts[event_id] = replace(counts[event_id], **{status: int(number)})
+    return counts
+
+
+async def members_with(session: AsyncSession, event_id: int, statuses: Iterable[str]) -> list[int]:
+    """User ids of the event's members whose answer is one of ``statuses``, by answer time."""
+    return list(
+        await session.scalars(
+            select(Rsvp.user_id)
+            .where(Rsvp.event_id == event_id, Rsvp.status.in_(list(statuses)))
+            .order_by(Rsvp.responded_at, Rsvp.id)
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- RSVP
+@dataclass(frozen=True)
+class RsvpResult:
+    """The member's answer after a click, and who moved up from the waitlist."""
+
+    status: str
+    changed: bool
+    promoted: tuple[int, ...]
+    waitlist_position: int | None
+
+
+async def _locked_event(session: AsyncSession, event_id: int) -> Event | None:
+    """The event row, locked until commit on PostgreSQL (serializes capacity checks)."""
+    return await session.scalar(
+        select(Event).where(Event.id == event_id).with_for_update().execution_options(
+            populate_existing=True
+        )
+    )
+
+
+async def _going_count(session: AsyncSession, event_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Rsvp).where(
+                Rsvp.event_id == event_id, Rsvp.status == GOING
+            )
+        )
+        or 0
+    )
+
+
+async def _promote(session: AsyncSession, event: Event, now: datetime) -> tuple[int, ...]:
+    """Move waitlisted members (first come, first served) into free places."""
+    if event.capacity is None:
+        free = None
+    else:
+        free = event.capacity - await _going_count(session, event.id)
+        if free <= 0:
+            return ()
+    waiting = list(
+        await session.scalars(
+            select(Rsvp)
+            .where(Rsvp.event_id == event.id, Rsvp.status == WAITLIST)
+            .order_by(Rsvp.responded_at, Rsvp.id)
+            .limit(free)
+        )
+    )
+    for row in waiting:
+        row.status, row.responded_at = GOING, now
+    await session.flush()
+    return tuple(row.user_id for row in waiting)
+
+
+async def set_rsvp(
+    session: AsyncSession, event_id: int, user_id: int, choice: str, now: datetime
+) -> RsvpResult:
+    """Record a member's Going / Maybe / Not going (commits).
+
+    Going beyond the capacity puts the member on the waitlist; when a going member leaves,
+    the first waitlisted member takes the place (returned in ``promoted``).
+    """
+    if choice not in CHOICES:
+        raise ValueError(f"unknown RSVP choice {choice!r}")
+    event = await _locked_event(session, event_id)
+    if event is None:
+        raise UserError("events.not_found", id=event_id)
+    if event.status == CANCELLED:
+        raise UserError("rsvp.cancelled", title=event.title)
+    tz = await guild_zone(session, event.guild_id, now)
+    if current_or_next_start(event, tz, now) is None:
+        raise UserError("rsvp.ended", title=event.title)
+    row = await session.scalar(
+        select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
+    )
+    previous = row.status if row is not None else None
+    status = choice
+    if choice == GOING and previous in (GOING, WAITLIST):
+        status = previous
+    elif (
+        choice == GOING and event.capacity is not None
+        and await _going_count(session, event_id) >= event.capacity
+    ):
+        status = WAITLIST
+    changed = status != previous
+    if row is None:
+        row = Rsvp(event_id=event_id, user_id=user_id, status=status, responded_at=now)
+        session.add(row)
+    elif changed:
+        row.status, row.responded_at = status, now
+    await session.flush()
+    promoted = await _promote(session, event, now) if previous == GOING and changed else ()
+    position = None
+    if status == WAITLIST:
+        position = (await members_with(session, event_id, [WAITLIST])).index(user_id) + 1
+    await session.commit()
+    return RsvpResult(status, changed, promoted, position)
+
+
+# ---------------------------------------------------------------------------- edit, cancel
+@dataclass(frozen=True)
+class EditResult:
+    """An edited event, whether its time moved and who moved up from the waitlist."""
+
+    event: Event
+    time_changed: bool
+    promoted: tuple[int, ...]
+
+
+async def edit_event(
+    session: AsyncSession,
+    guild_id: int,
+    event_id: int,
+    user_id: int,
+    manage_events: bool,
+    now: datetime,
+    *,
+    title: str | None = None,
+    start: str | None = None,
+    duration: str | None = None,
+    kind: str | None = None,
+    where: str | None = None,
+    voice_channel_id: int | None = None,
+    description: str | None = None,
+    capacity: int | None = None,
+) -> EditResult:
+    """Change the given fields of an upcoming event after validating all of them (commits)."""
+    event = await get_event(session, guild_id, event_id)
+    require_owner(event, user_id, manage_events)
+    if event.status == CANCELLED:
+        raise UserError("events.cancelled_already", title=event.title)
+    tz = await guild_zone(session, guild_id, now)
+    upcoming = current_or_next_start(event, tz, now)
+    if upcoming is None:
+        raise UserError("events.ended", title=event.title)
+    if kind is not None and kind not in KINDS:
+        raise UserError("events.unknown_kind", kinds=", ".join(KINDS))
+    start_at = parse_start_text(start, tz, now) if start is not None else event.start_at
+    length = parse_length(duration, None, start_at, tz, now) if duration else duration_of(event)
+    location, voice = event.location, event.voice_channel_id
+    if where is not None or voice_channel_id is not None:
+        location, voice = _where(where, voice_channel_id), voice_channel_id
+    draft = Draft(
+        title.strip() if title is not None else event.title,
+        start_at, length, kind or event.kind, location, voice,
+        description.strip()[:1000] if description is not None else event.description,
+        capacity if capacity is not None else event.capacity, event.rrule,
+    )
+    # An unchanged start is checked as its coming occurrence (a running one counts as now).
+    checked = draft if start is not None else replace(
+        draft, start_at=max(upcoming, now + timedelta(minutes=1)))
+    _validate(checked, now, await active_event_count(session, guild_id, now, exclude=event.id))
+    time_changed = start_at != event.start_at or length != duration_of(event)
+    event.title, event.start_at, event.kind = draft.title, draft.start_at, draft.kind
+    event.duration_minutes = int(length.total_seconds() // 60)
+    event.location, event.voice_channel_id = draft.location, draft.voice_channel_id
+    event.description, event.capacity = draft.description, draft.capacity
+    event.sequence += 1
+    event.updated_at = now
+    await session.flush()
+    promoted = await _promote(session, event, now)
+    await session.commit()
+    return EditResult(event, time_changed, promoted)
+
+
+async def cancel_event(
+    session: AsyncSession,
+    guild_id: int,
+    event_id: int,
+    user_id: int,
+    manage_events: bool,
+    now: datetime,
+) -> tuple[Event, list[int]]:
+    """Cancel an event (commits); returns it and the Going/Maybe members to tell."""
+    event = await get_event(session, guild_id, event_id)
+    require_owner(event, user_id, manage_events)
+    if event.status == CANCELLED:
+        raise UserError("events.cancelled_already", title=event.title)
+    event.status = CANCELLED
+    event.sequence += 1
+    event.updated_at = now
+    attendees = await members_with(session, event.id, [GOING, MAYBE])
+    await session.commit()
+    return event, attendees
+
+
+# ---------------------------------------------------------------------------- iCal
+def channel_url(guild_id: int, channel_id: int) -> str:
+    """The web link of a Discord channel."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}"
+
+
+def to_ical(event: Event, tz: ZoneInfo, *, location_name: str = "") -> IcalEvent:
+    """The iCal view of an event; ``location_name`` names its voice/stage channel."""
+    url = None
+    if event.voice_channel_id is not None:
+        url = channel_url(event.guild_id, event.voice_channel_id)
+    elif event.location and "://" in event.location:
+        url = event.location
+    return IcalEvent(
+        id=event.id, guild_id=event.guild_id, title=event.title, kind=event.kind,
+        start_utc=event.start_at, duration=duration_of(event), tz=tz,
+        updated_at=event.updated_at, description=event.description,
+        location=event.location or location_name, url=url, rrule=event.rrule,
+        cancelled=event.status == CANCELLED, sequence=event.sequence,
+    )  # fmt: skip

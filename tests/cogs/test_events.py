@@ -1,0 +1,391 @@
+"""Events end to end: preview and publish, RSVP with capacity and waitlist, edit, cancel, iCal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+import simcord
+from dateutil.rrule import rrulestr
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from bot.db.events import Event, Rsvp
+from bot.scheduling import SimulatedScheduler
+from tests.conftest import Sim, make_bot
+
+WHERE = "https://meet.example.com/diffusion"
+
+
+# ---------------------------------------------------------------------------- helpers
+async def setup_events(sim: Sim, timezone: str | None = None, **options: object) -> None:
+    """Announce events in #events; optionally set the guild's timezone."""
+    admin = sim.actors["admin"]
+    await admin.slash(sim.general, "config events", channel=sim.channels["events"], **options)
+    if timezone:
+        await admin.slash(sim.general, "config daily", timezone=timezone)
+
+
+async def create(sim: Sim, actor: str = "admin", **options: object) -> simcord.InteractionResult:
+    """Run /event create (a preview) with sensible defaults; an option set to None is left out."""
+    defaults = {"title": "Diffusion models", "start": "2026-12-03 19:00", "where": WHERE}
+    options = {key: value for key, value in (defaults | options).items() if value is not None}
+    return await sim.actors[actor].slash(sim.general, "event create", **options)
+
+
+async def publish(sim: Sim, actor: str = "admin", **options: object) -> discord.Message:
+    """Create and publish an event; returns its announcement."""
+    preview = await create(sim, actor, **options)
+    assert preview.response.embeds, preview.response.content
+    done = await sim.actors[actor].click(preview.response, label="Publish")
+    assert "Published" in done.response.content, done.response.content
+    return announcement(sim)
+
+
+def announcement(sim: Sim, index: int = -1) -> discord.Message:
+    """The newest (or ``index``-th) announcement in #events, as currently stored."""
+    return [m for m in sim.channels["events"].history() if m.embeds][index]
+
+
+def fields(message: discord.Message | simcord.InteractionResult) -> dict[str, str]:
+    embed = (message.response if isinstance(message, simcord.InteractionResult)
+             else message).embeds[0]
+    return {field.name: field.value for field in embed.fields}
+
+
+def dms(sim: Sim, name: str) -> list[str]:
+    return [m.content for m in sim.actors[name].user.dm_channel.history()]
+
+
+def ts(when: datetime) -> str:
+    return f"<t:{int(when.timestamp())}:F>"
+
+
+async def count(sim: Sim, model) -> int:  # type: ignore[no-untyped-def]
+    async with sim.bot.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def native_events(sim: Sim) -> list:  # type: ignore[type-arg]
+    return list(sim.env.backend.get_guild(sim.guild.id).scheduled_events.values())
+
+
+async def restart(sim: Sim, downtime: timedelta = timedelta(0)) -> None:
+    """Restart the bot on the same database; its clock continues from the old one's time
+    (plus ``downtime``, while no bot ran)."""
+    start = sim.bot.clock.now() + downtime
+    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=start))
+    sim.bot = sim.env.bot  # type: ignore[assignment]
+    scheduler = sim.bot.scheduler
+    assert isinstance(scheduler, SimulatedScheduler)
+    scheduler.on_move = lambda delta: sim.env.advance_time(delta.total_seconds())
+    await sim.env.settle()
+
+
+# ---------------------------------------------------------------------------- create
+async def test_create_previews_then_publishes_with_buttons_thread_and_discord_event(
+    sim: Sim,
+) -> None:
+    await setup_events(sim)
+    preview = await create(sim, duration="90m", capacity=2, description="Score matching")
+    start = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
+    assert preview.ephemeral
+    assert ts(start) in preview.response.embeds[0].description
+    assert fields(preview)["When"] == f"{ts(start)} (<t:{int(start.timestamp())}:R>)"
+    assert [c["label"] for row in preview.response.components for c in row["components"]] == [
+        "Publish", "Cancel"]
+    assert await count(sim, Event) == 0 and not announcement_count(sim)
+    assert not native_events(sim)
+
+    done = await sim.actors["admin"].click(preview.response, label="Publish")
+    assert "Published **Diffusion models**" in done.response.content
+    post = announcement(sim)
+    assert post.embeds[0].title == "🎤 Diffusion models"
+    assert fields(post)["Going"] == "0/2" and fields(post)["Where"] == WHERE
+    assert [c.custom_id for row in post.components for c in row.children] == [
+        "aiclub:rsvp:1:going", "aiclub:rsvp:1:maybe", "aiclub:rsvp:1:not_going"]
+    assert [thread.name for thread in sim.channels["events"].threads] == ["Diffusion models"]
+    (native,) = native_events(sim)
+    assert native.name == "Diffusion models" and native.entity_type == 3
+    assert native.entity_metadata == {"location": WHERE}
+    assert datetime.fromisoformat(native.scheduled_start_time) == start
+    assert datetime.fromisoformat(native.scheduled_end_time) == start + timedelta(minutes=90)
+    async with sim.bot.db.session() as session:
+        event = await session.scalar(select(Event))
+    assert event is not None and event.message_id == post.id
+    assert event.native_event_id == native.id and event.duration_minutes == 90
+
+
+def announcement_count(sim: Sim) -> int:
+    return len([m for m in sim.channels["events"].history() if m.embeds])
+
+
+async def test_discarding_the_preview_stores_and_posts_nothing(sim: Sim) -> None:
+    await setup_events(sim)
+    preview = await create(sim)
+    done = await sim.actors["admin"].click(preview.response, label="Cancel")
+    assert "nothing was posted" in done.response.content
+    assert await count(sim, Event) == 0 and announcement_count(sim) == 0
+    assert not native_events(sim)
+
+
+async def test_start_in_chinese_is_read_in_the_guild_timezone(sim: Sim, user_locale) -> None:
+    await setup_events(sim, timezone="Asia/Shanghai")
+    user_locale("zh-CN")
+    preview = await create(sim, start="明天晚上8点", duration="1小时30分")
+    start = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+    assert "请核对时间" in preview.response.embeds[0].description
+    assert ts(start) in fields(preview)["时间"]
+    assert fields(preview)["时长"] == "1 小时 30 分钟"
+
+
+async def test_a_voice_channel_event_is_mirrored_on_the_channel(sim: Sim) -> None:
+    await setup_events(sim)
+    stage = sim.guild.create_voice_channel("talks")
+    await publish(sim, where=None, channel=stage)
+    assert fields(announcement(sim))["Where"] == f"<#{stage.id}>"
+    (native,) = native_events(sim)
+    assert native.entity_type == 2 and native.channel_id == stage.id
+
+
+async def test_an_ambiguous_start_shows_both_readings_and_stores_nothing(sim: Sim) -> None:
+    await setup_events(sim)
+    result = await create(sim, start="tomorrow 8")
+    morning = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    assert result.ephemeral and "could mean" in result.response.content
+    assert ts(morning) in result.response.content
+    assert ts(morning + timedelta(hours=12)) in result.response.content
+    assert await count(sim, Event) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"start": "2026-11-30 10:00"}, "is in the past"),
+        ({"start": "the day after blursday"}, "couldn't read"),
+        ({"start": "2028-01-05 10:00"}, "more than a year ahead"),
+        ({"start": "2026-12-05 18:00", "end": "2026-12-05 17:00"}, "end is before the start"),
+        ({"duration": "8d"}, "at most 7 days"),
+        ({"title": "x" * 101}, "at most 100 characters"),
+        ({"capacity": 0}, "at least 1 place"),
+        ({"where": None}, "Say where it happens"),
+        ({"where": "ftp://files.example.com"}, "http(s) link"),
+    ],
+)
+async def test_bad_input_is_refused_with_a_clear_error(
+    sim: Sim, options: dict[str, object], message: str
+) -> None:
+    await setup_events(sim)
+    result = await create(sim, **options)
+    assert result.ephemeral and message in result.response.content, result.response.content
+    assert await count(sim, Event) == 0 and announcement_count(sim) == 0
+
+
+async def test_the_start_is_checked_again_when_publishing(sim: Sim) -> None:
+    await setup_events(sim)
+    preview = await create(sim, start="in 10 minutes")
+    sim.bot.clock.advance(timedelta(minutes=11))
+    late = await sim.actors["admin"].click(preview.response, label="Publish")
+    assert late.ephemeral and "in the past now" in late.response.content
+    assert await count(sim, Event) == 0 and announcement_count(sim) == 0
+
+
+async def test_a_never_ending_repeat_is_refused_near_discords_event_limit(sim: Sim) -> None:
+    await setup_events(sim)
+    now = sim.bot.clock.now()
+    async with sim.bot.db.session() as session:
+        for n in range(90):
+            session.add(Event(
+                guild_id=sim.guild.id, creator_id=1, title=f"E{n}", description="", kind="talk",
+                start_at=now + timedelta(days=2), duration_minutes=60, location=WHERE,
+                status="scheduled", sequence=0, channel_id=sim.channels["events"].id,
+                created_at=now, updated_at=now))
+        await session.commit()
+    refused = await create(sim, repeat="weekly")
+    assert "close to Discord's limit of 100" in refused.response.content
+    bounded = await create(sim, repeat="weekly", repeat_count=4)
+    assert fields(bounded)["Repeats"] == "weekly, 4 times"
+    assert await count(sim, Event) == 90
+
+
+async def test_members_need_manage_events_or_the_organiser_role(sim: Sim) -> None:
+    await setup_events(sim)
+    refused = await create(sim, "alice")
+    assert refused.ephemeral and "organiser role" in refused.response.content
+    organisers = sim.guild.create_role("Organisers")
+    dave = sim.guild.add_member(sim.env.create_user("dave"), roles=[organisers])
+    await setup_events(sim, organiser_role=organisers)
+    preview = await dave.slash(sim.general, "event create", title="Paper club",
+                               start="2026-12-04 18:00", where="Room 101, Main St 1")
+    await dave.click(preview.response, label="Publish")
+    assert fields(announcement(sim))["Where"] == "Room 101, Main St 1"
+
+
+# ---------------------------------------------------------------------------- RSVP
+async def test_rsvp_counts_capacity_waitlist_and_promotion(sim: Sim) -> None:
+    await setup_events(sim)
+    post = await publish(sim, capacity=2)
+    alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
+    going = await alice.click(post, label="Going")
+    assert going.ephemeral and "You're going to **Diffusion models**" in going.response.content
+    await bob.click(post, label="Going")
+    full = await carol.click(post, label="Going")
+    assert "#1 on the waitlist" in full.response.content
+    assert fields(announcement(sim)).items() >= {"Going": "2/2", "Waitlist": "1"}.items()
+    again = await alice.click(post, label="Going")
+    assert "already going" in again.response.content
+
+    leaving = await bob.click(post, label="Not going")
+    assert "not going" in leaving.response.content
+    assert any("A place opened up" in text for text in dms(sim, "carol"))
+    counts = fields(announcement(sim))
+    assert counts["Going"] == "2/2" and counts["Not going"] == "1" and "Waitlist" not in counts
+    await bob.click(post, label="Maybe")
+    assert fields(announcement(sim))["Maybe"] == "1"
+    assert await count(sim, Rsvp) == 3
+
+
+async def test_rsvp_buttons_keep_working_after_a_restart(sim: Sim) -> None:
+    await setup_events(sim)
+    post = await publish(sim)
+    await restart(sim)
+    result = await sim.actors["alice"].click(post, label="Going")
+    assert "You're going" in result.response.content
+    assert fields(announcement(sim))["Going"] == "1"
+
+
+async def test_rsvp_to_a_cancelled_event_is_refused(sim: Sim) -> None:
+    await setup_events(sim)
+    post = await publish(sim)
+    # The announcement could not be redrawn, so its buttons are still there.
+    sim.env.inject_error("PATCH", f"/channels/*/messages/{post.id}", times=None)
+    await sim.actors["admin"].slash(sim.general, "event cancel", event=1)
+    result = await sim.actors["alice"].click(post, custom_id="aiclub:rsvp:1:going")
+    assert result.ephemeral and "was cancelled" in result.response.content
+    assert await count(sim, Rsvp) == 0
+
+
+# ---------------------------------------------------------------------------- edit, cancel
+async def test_edit_moves_the_event_everywhere(sim: Sim) -> None:
+    await setup_events(sim)
+    await publish(sim)
+    await sim.actors["alice"].click(announcement(sim), label="Going")
+    result = await sim.actors["admin"].slash(sim.general, "event edit", event=1,
+                                             start="2026-12-04 20:00", title="Diffusion 2")
+    assert result.ephemeral and "Saved the changes to **Diffusion 2**" in result.response.content
+    new_start = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
+    post = announcement(sim)
+    assert post.embeds[0].title == "🎤 Diffusion 2" and ts(new_start) in fields(post)["When"]
+    (native,) = native_events(sim)
+    assert native.name == "Diffusion 2"
+    assert datetime.fromisoformat(native.scheduled_start_time) == new_start
+    thread = sim.channels["events"].threads[0]
+    assert "The time changed" in thread.history()[-1].content
+
+
+async def test_only_the_creator_or_manage_events_may_edit_or_cancel(sim: Sim) -> None:
+    organisers = sim.guild.create_role("Organisers")
+    dave = sim.guild.add_member(sim.env.create_user("dave"), roles=[organisers])
+    erin = sim.guild.add_member(sim.env.create_user("erin"), roles=[organisers])
+    await setup_events(sim, organiser_role=organisers)
+    preview = await dave.slash(sim.general, "event create", title="Paper club",
+                               start="2026-12-04 18:00", where=WHERE)
+    await dave.click(preview.response, label="Publish")
+    refused = await erin.slash(sim.general, "event edit", event=1, title="Mine now")
+    assert refused.ephemeral and "Only the event's creator" in refused.response.content
+    refused = await erin.slash(sim.general, "event cancel", event=1)
+    assert "Only the event's creator" in refused.response.content
+    member = await sim.actors["alice"].slash(sim.general, "event edit", event=1, title="x")
+    assert "organiser role" in member.response.content
+    async with sim.bot.db.session() as session:
+        event = await session.scalar(select(Event))
+    assert event is not None and event.title == "Paper club" and event.status == "scheduled"
+    assert (await dave.slash(sim.general, "event edit", event=1, title="Paper club II")
+            ).response.content.startswith("Saved")
+
+
+async def test_cancel_tells_members_and_cancels_the_discord_event(sim: Sim) -> None:
+    await setup_events(sim)
+    post = await publish(sim)
+    await sim.actors["alice"].click(post, label="Going")
+    await sim.actors["bob"].click(post, label="Maybe")
+    await sim.actors["carol"].click(post, label="Not going")
+    result = await sim.actors["admin"].slash(sim.general, "event cancel", event=1)
+    assert "Telling the 2 member(s)" in result.response.content
+    assert any("has been cancelled" in text for text in dms(sim, "alice"))
+    assert any("has been cancelled" in text for text in dms(sim, "bob"))
+    assert not any("cancelled" in text for text in dms(sim, "carol"))
+    post = announcement(sim)
+    assert post.embeds[0].title.startswith("❌ Cancelled") and not post.components
+    (native,) = native_events(sim)
+    assert native.status == 4  # cancelled
+    assert "events:reminders:1" not in sim.bot.scheduler.job_ids()
+    again = await sim.actors["admin"].slash(sim.general, "event cancel", event=1)
+    assert "is cancelled" in again.response.content
+
+
+async def test_without_manage_events_it_warns_once_and_goes_on(sim: Sim) -> None:
+    guild = sim.env.backend.get_guild(sim.guild.id)
+    bot_role = next(role for role in guild.roles.values() if role.managed)
+    permissions = discord.Permissions(bot_role.permissions)
+    permissions.manage_events = False
+    sim.env.backend.edit_role(sim.guild.id, bot_role.id, {"permissions": permissions.value})
+    await sim.env.settle()
+    await setup_events(sim)
+    first = await create(sim)
+    done = await sim.actors["admin"].click(first.response, label="Publish")
+    assert "Manage Events" in done.response.content
+    second = await create(sim, title="Second")
+    done = await sim.actors["admin"].click(second.response, label="Publish")
+    assert "Published **Second**" in done.response.content
+    assert "Manage Events" not in done.response.content
+    assert announcement_count(sim) == 2 and not native_events(sim)
+
+
+# ---------------------------------------------------------------------------- list, info, iCal
+async def test_list_info_and_autocomplete(sim: Sim) -> None:
+    await setup_events(sim)
+    await publish(sim)
+    await publish(sim, title="Contest night", start="2026-12-20 18:00", kind="contest")
+    week = await sim.actors["alice"].slash(sim.general, "event list")
+    assert "Diffusion models" in week.response.embeds[0].description
+    assert "Contest night" not in week.response.embeds[0].description
+    every = await sim.actors["alice"].slash(sim.general, "event list", range="upcoming")
+    assert "🏁 **Contest night**" in every.response.embeds[0].description
+    info = await sim.actors["alice"].slash(sim.general, "event info", event=2)
+    assert info.response.embeds[0].title == "🏁 Contest night"
+    assert "discord.com/channels" in fields(info)["Announcement"]
+    choices = await sim.actors["alice"].autocomplete(sim.general, "event info", "event", "cont")
+    assert [(c["name"], c["value"]) for c in choices] == [
+        ("#2 Contest night · 2026-12-20 18:00", 2)]
+    missing = await sim.actors["alice"].slash(sim.general, "event info", event=99)
+    assert "no event #99" in missing.response.content
+
+
+def calendar(sim: Sim, result: simcord.InteractionResult) -> Calendar:
+    (attachment,) = result.response.attachments
+    return Calendar.from_ical(sim.env.backend.cdn.get(attachment.url))
+
+
+async def test_ical_exports_one_event_or_all_with_their_occurrences(sim: Sim) -> None:
+    await setup_events(sim, timezone="Europe/Berlin")
+    await publish(sim, title="Reading group", start="2026-12-02 19:00", repeat="weekly",
+                  repeat_count=20)
+    await publish(sim, title="Contest night", start="2026-12-20 18:00")
+    one = await sim.actors["bob"].slash(sim.general, "event ical", event=1)
+    assert one.ephemeral and one.response.attachments[0].filename == "event-1.ics"
+    (vevent,) = calendar(sim, one).walk("VEVENT")
+    assert str(vevent["summary"]) == "Reading group"
+    assert str(vevent["uid"]) == f"event-1@{sim.guild.id}.aiclub"
+    start = vevent.decoded("dtstart")
+    rule = rrulestr(vevent["rrule"].to_ical().decode(), dtstart=start)
+    berlin = ZoneInfo("Europe/Berlin")
+    local = [moment.astimezone(berlin) for moment in rule]
+    assert len(local) == 20 and {(m.hour, m.minute) for m in local} == {(19, 0)}
+    utc_hours = {moment.astimezone(UTC).hour for moment in rule}
+    assert utc_hours == {17, 18}  # DST on 2027-03-28 moves the UTC time
+    every = await sim.actors["bob"].slash(sim.general, "event ical")
+    summaries = sorted(str(v["summary"]) for v in calendar(sim, every).walk("VEVENT"))
+    assert summaries == ["Contest night", "Reading group"]

@@ -1,0 +1,199 @@
+"""Event rules over a real database (SQLite and PostgreSQL): drafts, RSVPs, edits, the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import ledger
+from bot.db.engine import Database
+from bot.db.events import Event, Rsvp
+from bot.errors import UserError
+from bot.events import service
+from bot.events.recurrence import Repeat
+from bot.guilds import get_settings
+
+GUILD, CHANNEL, CREATOR = 1001, 2002, 7
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+async def prepare(db: Database, **options: object) -> service.Draft:
+    options = {"title": "Diffusion models", "start": "2026-12-03 19:00",
+               "where": "https://meet.example.com", **options}
+    async with db.session() as session:
+        draft = await service.prepare_event(session, GUILD, NOW, **options)  # type: ignore[arg-type]
+        await session.commit()
+        return draft
+
+
+async def create(db: Database, **options: object) -> Event:
+    draft = await prepare(db, **options)
+    async with db.session() as session:
+        return await service.create_event(session, GUILD, CREATOR, draft, NOW, channel_id=CHANNEL)
+
+
+async def rsvp(db: Database, event_id: int, user_id: int, choice: str,
+               now: datetime = NOW) -> service.RsvpResult:
+    async with db.session() as session:
+        return await service.set_rsvp(session, event_id, user_id, choice, now)
+
+
+async def statuses(db: Database, event_id: int) -> dict[int, str]:
+    async with db.session() as session:
+        rows = await session.execute(select(Rsvp.user_id, Rsvp.status).where(
+            Rsvp.event_id == event_id))
+        return {user_id: status for user_id, status in rows}
+
+
+async def test_a_draft_is_parsed_in_the_guild_timezone_and_stores_nothing(db: Database) -> None:
+    async with db.session() as session:
+        (await get_settings(session, GUILD, NOW)).timezone = "Asia/Shanghai"
+        await session.commit()
+    draft = await prepare(db, start="下周五晚上8点", duration="2h", repeat="monthly",
+                          repeat_count=3, capacity=30)
+    assert draft.start_at == datetime(2026, 12, 11, 12, 0, tzinfo=UTC)
+    assert draft.duration == timedelta(hours=2)
+    assert draft.rrule == Repeat.MONTHLY.to_rrule(count=3)
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"kind": "party"}, "events.unknown_kind"),
+        ({"voice_channel_id": 5}, "events.where_both"),
+        ({"where": None}, "events.where_required"),
+        ({"duration": "1h", "end": "2026-12-03 21:00"}, "events.duration_and_end"),
+        ({"duration": "-30m"}, "events.time.duration_not_positive"),
+        ({"duration": "soon"}, "events.time.bad_duration"),
+        ({"start": "2026-12-05"}, "events.time.missing_time"),
+        ({"start": "03/04 8pm"}, "events.time.ambiguous"),
+        ({"repeat": "weekly", "repeat_count": 0}, "events.rule.bad_rrule"),
+        ({"title": "   "}, "events.rule.title_empty"),
+    ],
+)
+async def test_bad_drafts_raise_a_localizable_error(
+    db: Database, options: dict[str, object], key: str
+) -> None:
+    with pytest.raises(UserError) as caught:
+        await prepare(db, **options)
+    assert caught.value.key == key
+
+
+async def test_publishing_rechecks_the_start(db: Database) -> None:
+    draft = await prepare(db, start="in 10 minutes")
+    async with db.session() as session:
+        with pytest.raises(UserError) as caught:
+            await service.create_event(session, GUILD, CREATOR, draft, NOW + timedelta(minutes=11),
+                                       channel_id=CHANNEL)
+    assert caught.value.key == "events.rule.in_past"
+
+
+async def test_capacity_waitlist_and_first_come_promotion(db: Database) -> None:
+    event = await create(db, capacity=2)
+    assert (await rsvp(db, event.id, 1, "going")).status == "going"
+    assert (await rsvp(db, event.id, 2, "going")).status == "going"
+    third = await rsvp(db, event.id, 3, "going", NOW + timedelta(minutes=1))
+    fourth = await rsvp(db, event.id, 4, "going", NOW + timedelta(minutes=2))
+    assert (third.status, third.waitlist_position) == ("waitlist", 1)
+    assert fourth.waitlist_position == 2
+    again = await rsvp(db, event.id, 3, "going")
+    assert not again.changed and again.status == "waitlist"
+    left = await rsvp(db, event.id, 1, "maybe")
+    assert left.promoted == (3,)
+    assert await statuses(db, event.id) == {1: "maybe", 2: "going", 3: "going", 4: "waitlist"}
+    assert (await rsvp(db, event.id, 4, "not_going")).promoted == ()
+    async with db.session() as session:
+        counts = (await service.rsvp_counts(session, [event.id]))[event.id]
+    assert counts == service.RsvpCounts(going=2, maybe=1, not_going=1)
+
+
+async def test_raising_the_capacity_promotes_the_waitlist(db: Database) -> None:
+    event = await create(db, capacity=1)
+    for user in (1, 2, 3):
+        await rsvp(db, event.id, user, "going")
+    async with db.session() as session:
+        result = await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW,
+                                          capacity=3)
+    assert result.promoted == (2, 3) and not result.time_changed
+
+
+async def test_one_rsvp_row_per_member(db: Database) -> None:
+    event = await create(db)
+    await rsvp(db, event.id, 1, "going")
+    async with db.session() as session:
+        session.add(Rsvp(event_id=event.id, user_id=1, status="maybe", responded_at=NOW))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_concurrent_clicks_never_overfill_an_event(db: Database) -> None:
+    event = await create(db, capacity=1)
+    results = await asyncio.gather(*(rsvp(db, event.id, user, "going") for user in range(1, 9)))
+    assert sorted(r.status for r in results) == ["going"] + ["waitlist"] * 7
+
+
+async def test_cancelled_and_finished_events_take_no_rsvps(db: Database) -> None:
+    event = await create(db, start="2026-12-01 10:00")
+    await rsvp(db, event.id, 1, "going")
+    with pytest.raises(UserError) as caught:
+        await rsvp(db, event.id, 2, "going", NOW + timedelta(hours=4))
+    assert caught.value.key == "rsvp.ended"
+    async with db.session() as session:
+        cancelled, attendees = await service.cancel_event(session, GUILD, event.id, CREATOR,
+                                                          False, NOW)
+    assert cancelled.status == "cancelled" and attendees == [1]
+    with pytest.raises(UserError) as caught:
+        await rsvp(db, event.id, 2, "going")
+    assert caught.value.key == "rsvp.cancelled"
+
+
+async def test_only_the_creator_or_manage_events_may_edit(db: Database) -> None:
+    event = await create(db)
+    async with db.session() as session:
+        with pytest.raises(UserError) as caught:
+            await service.edit_event(session, GUILD, event.id, 99, False, NOW, title="Mine")
+        assert caught.value.key == "events.not_yours"
+        result = await service.edit_event(session, GUILD, event.id, 99, True, NOW,
+                                          start="2026-12-04 19:00", duration="2h")
+    assert result.time_changed and result.event.sequence == 1
+    assert result.event.start_at == datetime(2026, 12, 4, 19, tzinfo=UTC)
+    assert result.event.duration_minutes == 120
+
+
+async def test_upcoming_lists_the_next_occurrence_of_repeats(db: Database) -> None:
+    await create(db, title="Later", start="2026-12-20 10:00")
+    weekly = await create(db, title="Weekly", start="2026-12-01 09:00", repeat="weekly")
+    async with db.session() as session:
+        soon = await service.upcoming_events(session, GUILD, NOW + timedelta(days=1),
+                                             until=NOW + timedelta(days=14))
+        everything = await service.upcoming_events(session, GUILD, NOW + timedelta(days=1))
+    assert [(u.event.title, u.start) for u in soon] == [
+        ("Weekly", datetime(2026, 12, 8, 9, tzinfo=UTC))]
+    assert [u.event.title for u in everything] == ["Weekly", "Later"]
+    assert service.to_ical(weekly, ZoneInfo("UTC")).rrule == "FREQ=WEEKLY"
+
+
+async def test_the_ledger_claims_each_key_exactly_once(db: Database) -> None:
+    async with db.session() as session:
+        await get_settings(session, GUILD, NOW)
+        await session.commit()
+
+    async def claim(key: str) -> bool:
+        async with db.session() as session:
+            return await ledger.claim(session, GUILD, "event_reminder", key, NOW)
+
+    results = await asyncio.gather(*(claim(f"1:2026-12-03T19:00Z:{n % 2}") for n in range(10)))
+    assert sorted(results) == [False] * 8 + [True] * 2
+    async with db.session() as session:
+        await ledger.finish(session, GUILD, "event_reminder", "1:2026-12-03T19:00Z:0", NOW,
+                            error="Forbidden: 403")
+    assert not await claim("1:2026-12-03T19:00Z:0")  # a failure is not retried
