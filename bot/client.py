@@ -149,8 +149,9 @@ class AiclubBot(commands.AutoShardedBot):
 
     # ------------------------------------------------------------------ helpers
     def loaded_models(self) -> list[str]:
-        """Names of the ML models in memory; none until an ML command first needs one."""
-        return []
+        """Versions of the ML models in memory; none until the background load or an ML command."""
+        service = getattr(self.get_cog("ML"), "service", None)
+        return service.loaded_models() if service is not None else []
 
     async def guild_language(self, guild_id: int | None) -> str:
         """The guild's configured language ('en' outside guilds)."""

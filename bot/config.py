@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     models_dir: Path = PROJECT_ROOT / "data" / "models"
     language: Literal["en", "zh"] = "en"
+    # ML inference (bot/ml): background load after ready, TF threads, fair-use limits.
+    # ml_preload unset: preload when connected to Discord, load on first use in the console.
+    ml_preload: bool | None = None
+    ml_intra_op_threads: int = Field(default=2, ge=1, le=64)
+    ml_inter_op_threads: int = Field(default=1, ge=1, le=64)
+    ml_job_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    ml_member_jobs: int = Field(default=2, ge=1, le=100)
+    ml_guild_jobs: int = Field(default=6, ge=1, le=1000)
+    ml_cooldown_s: float = Field(default=3.0, ge=0, le=3600)
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -100,6 +109,11 @@ class Settings(BaseSettings):
         return make_url(self.database_url)
 
     @property
+    def preload_models(self) -> bool:
+        """Whether to load the ML models in the background once the bot is ready."""
+        return self.ml_preload if self.ml_preload is not None else self.discord_token is not None
+
+    @property
     def is_sqlite(self) -> bool:
         """Whether the database is an embedded SQLite file."""
         return self.database.drivername.startswith("sqlite")
@@ -116,7 +130,7 @@ def _describe(error: dict) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "literal_error":
         message = f"must be one of {error['ctx']['expected']}"
-    elif error["type"] in {"int_parsing", "int_type"}:
+    elif error["type"] in {"int_parsing", "int_type"} and field == "dev_guild_id":
         message = "must be a Discord server id (digits only)"
     return f"invalid setting AICLUB_{field.upper()}: {message}"
 

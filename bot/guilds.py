@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildSettings
@@ -14,11 +15,17 @@ async def get_settings(session: AsyncSession, guild_id: int, now: datetime) -> G
     """The guild's settings row, created with defaults (and flushed) if it does not exist."""
     settings = await session.get(GuildSettings, guild_id)
     if settings is None:
-        settings = GuildSettings(
-            guild_id=guild_id, language="en", timezone="UTC", created_at=now, updated_at=now
+        # INSERT … ON CONFLICT DO NOTHING: two first commands in a new guild may race here
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await session.execute(
+            insert(GuildSettings)
+            .values(guild_id=guild_id, language="en", timezone="UTC", created_at=now,
+                    updated_at=now)
+            .on_conflict_do_nothing(index_elements=["guild_id"])
         )
-        session.add(settings)
-        await session.flush()
+        settings = await session.get(GuildSettings, guild_id)
+        assert settings is not None
     return settings
 
 

@@ -47,7 +47,8 @@ def console(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="aiclub-console-") as tmp:
         url = args.database or f"sqlite:///{tmp}/console.db"
-        settings = settings_or_exit(database_url=url)
+        # the simulated clock only moves on :advance, so a cooldown would never expire
+        settings = settings_or_exit(database_url=url, ml_cooldown_s=0)
         logging.basicConfig(level=settings.log_level if args.verbose else "WARNING")
         script = None
         if args.script:

@@ -52,7 +52,8 @@ async def run_console(
 ) -> int:
     """Run the simulated guild over ``script`` (or stdin); 1 if the bot raised unhandled errors."""
     bot = build_console_bot(settings, start)
-    async with simcord.run(bot, shard_count=1, check_errors=False) as env:
+    # TensorFlow and the models load on the first ML command (~10 s): let the console wait.
+    async with simcord.run(bot, shard_count=1, check_errors=False, settle_timeout=120) as env:
         scheduler = bot.scheduler
         assert isinstance(scheduler, SimulatedScheduler)
         scheduler.on_move = lambda delta: env.advance_time(delta.total_seconds())

@@ -1,3 +1,3 @@
 """Import every model module so that Base.metadata knows every table (Alembic, tests)."""
 
-from bot.db import models, questions  # noqa: F401
+from bot.db import events, ml, models, questions  # noqa: F401

@@ -1,0 +1,38 @@
+"""The CNN's held-out test digits, re-created from the card's split (scikit-learn, no TF).
+
+The bot never imports ``training``: the split is rebuilt from what the card records
+(``load_digits`` + a stratified ``train_test_split`` with the card's test size and seed).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from bot.ml.cards import ModelCard
+from bot.ml.requests import JobError
+
+
+def heldout_digits(card: ModelCard) -> tuple[np.ndarray, np.ndarray]:
+    """Raw test images (N, 8, 8) in [0, 16] and their labels; JobError 'no_heldout' if unknown."""
+    dataset = card.dataset
+    seed, test_size = card.split_seed, dataset.get("test_size")
+    if dataset.get("name") != "digits" or seed is None or not isinstance(test_size, int):
+        raise JobError("no_heldout", dataset=dataset.get("name", "?"))
+    return _split(test_size, seed)
+
+
+@cache
+def _split(test_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
+    from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
+
+    bunch = load_digits()
+    _, x_test, _, y_test = train_test_split(
+        bunch.images, bunch.target, test_size=test_size, stratify=bunch.target,
+        random_state=seed,
+    )  # fmt: skip
+    x_test.setflags(write=False)
+    y_test.setflags(write=False)
+    return x_test, y_test

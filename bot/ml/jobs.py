@@ -1,0 +1,165 @@
+"""The work behind each ML command, run in the inference worker: model calls plus encoding.
+
+Pure functions of a model and a request (numpy + Pillow); the models come from a backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.ml import render
+from bot.ml.backend import Classifier, Generator
+from bot.ml.heldout import heldout_digits
+from bot.ml.images import decode_upload, prepare_digit
+from bot.ml.preprocess import normalize_images, to_uint8
+from bot.ml.requests import JobError, MorphRequest, SampleRequest
+
+CELL_PIXELS = 80  # a generated digit is scaled up (nearest) to about this many pixels
+MORPH_PIXELS = 160
+TOP = 3
+DIGIT_MARGINS = {"digits": 0.0, "mnist": 0.2}  # how each dataset frames its digits
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A labelled PNG grid and the model version that drew it."""
+
+    png: bytes
+    labels: tuple[str, ...]
+    model_version: str
+
+
+@dataclass(frozen=True)
+class Morph:
+    """An animated GIF and how the label was interpolated ('embedding' or 'switch')."""
+
+    gif: bytes
+    method: str
+    model_version: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Class probabilities, the top classes, and a chart beside what the model saw."""
+
+    probabilities: tuple[float, ...]
+    top: tuple[tuple[str, float], ...]
+    chart_png: bytes
+    model_version: str
+    truth: str | None = None  # held-out digits only
+    index: int | None = None  # position in the held-out test split
+    heldout_size: int | None = None
+
+
+def latents(seed: int, count: int, latent_dim: int) -> np.ndarray:
+    """Standard-normal float32 latents (count, latent_dim) drawn from ``seed`` (reproducible)."""
+    return np.random.default_rng(seed).standard_normal((count, latent_dim), dtype=np.float32)
+
+
+def grid_labels(count: int, digit: int | None, num_classes: int) -> np.ndarray:
+    """int32 labels: ``digit`` everywhere, or every class in turn when None."""
+    if digit is not None and not 0 <= digit < num_classes:
+        raise JobError("bad_digit", value=digit, min=0, max=num_classes - 1)
+    if digit is None:
+        return (np.arange(count) % num_classes).astype(np.int32)
+    return np.full(count, digit, dtype=np.int32)
+
+
+def _pixels(images: np.ndarray) -> np.ndarray:
+    pixels = to_uint8(images)
+    return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+
+
+def sample_grid(generator: Generator, request: SampleRequest) -> Sample:
+    """Generate ``request.count`` digits and encode them as a labelled PNG grid."""
+    card = generator.card
+    labels = grid_labels(request.count, request.digit, len(card.class_names))
+    images = generator.generate(latents(request.seed, request.count, card.latent_dim), labels)
+    names = tuple(card.class_names[i] for i in labels)
+    metadata = {
+        "Software": "aiclub /gan sample",
+        "seed": str(request.seed),
+        "model_version": card.version,
+        "count": str(request.count),
+        "digit": "mixed" if request.digit is None else str(request.digit),
+        "command": request.command(),
+    }
+    scale = max(1, CELL_PIXELS // max(card.image_shape[:2]))
+    png = render.digit_grid_png(_pixels(images), names, scale=scale, metadata=metadata)
+    return Sample(png=png, labels=names, model_version=card.version)
+
+
+def slerp(start: np.ndarray, end: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Spherical interpolation between two latents (rows follow ``weights`` in [0, 1])."""
+    cos = np.dot(start, end) / (np.linalg.norm(start) * np.linalg.norm(end))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    w = weights[:, None].astype(np.float64)
+    if omega < 1e-6:
+        mixed = (1 - w) * start + w * end
+    else:
+        mixed = (np.sin((1 - w) * omega) * start + np.sin(w * omega) * end) / np.sin(omega)
+    return mixed.astype(np.float32)
+
+
+def morph(generator: Generator, request: MorphRequest) -> Morph:
+    """Frames from ``start`` to ``end``: latents by slerp, the label through its embedding.
+
+    Without a label embedding, the label switches halfway instead.
+    """
+    card = generator.card
+    classes = len(card.class_names)
+    grid_labels(1, request.start, classes)  # range checks against the model's classes
+    grid_labels(1, request.end, classes)
+    z0, z1 = latents(request.seed, 2, card.latent_dim)
+    weights = np.linspace(0.0, 1.0, request.steps, dtype=np.float32)
+    z = slerp(z0, z1, weights)
+    start = np.full(request.steps, request.start, dtype=np.int32)
+    end = np.full(request.steps, request.end, dtype=np.int32)
+    if generator.label_blending:
+        frames, method = generator.blend(z, start, end, weights), "embedding"
+    else:
+        frames, method = generator.generate(z, np.where(weights < 0.5, start, end)), "switch"
+    scale = max(1, MORPH_PIXELS // max(card.image_shape[:2]))
+    return Morph(render.morph_gif(_pixels(frames), scale=scale), method, card.version)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
+def _prediction(classifier: Classifier, pixels: np.ndarray, seen: np.ndarray) -> Prediction:
+    card = classifier.card
+    images = normalize_images(pixels, card.raw_max)
+    probabilities = _softmax(np.asarray(classifier.logits(images), dtype=np.float64)[0])
+    order = np.argsort(probabilities)[::-1][:TOP]
+    values = tuple(float(p) for p in probabilities)
+    return Prediction(
+        probabilities=values,
+        top=tuple((card.class_names[i], values[i]) for i in order),
+        chart_png=render.probability_chart_png(values, card.class_names, seen, top=TOP),
+        model_version=card.version,
+    )
+
+
+def classify_upload(classifier: Classifier, data: bytes) -> Prediction:
+    """Decode an upload (ImageInputError if unusable), prepare it as a digit and classify it."""
+    card = classifier.card
+    height, width, _ = card.image_shape
+    margin = DIGIT_MARGINS.get(str(card.dataset.get("name")), 0.15)
+    prepared = prepare_digit(decode_upload(data), (height, width), card.raw_max, margin)
+    return _prediction(classifier, prepared.pixels, prepared.seen)
+
+
+def classify_heldout(classifier: Classifier, pick: int) -> Prediction:
+    """Classify held-out test digit number ``pick`` (modulo the split size) against its truth."""
+    card = classifier.card
+    images, labels = heldout_digits(card)
+    index = pick % len(labels)
+    pixels = images[index]
+    seen = np.rint(pixels * (255.0 / card.raw_max)).astype(np.uint8)
+    result = _prediction(classifier, pixels, seen)
+    return replace(result, truth=card.class_names[int(labels[index])], index=index,
+                   heldout_size=len(labels))

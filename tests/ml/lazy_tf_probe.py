@@ -1,0 +1,60 @@
+"""Run the bot in a fresh interpreter and report when TensorFlow gets imported (JSON on stdout).
+
+``python -m tests.ml.lazy_tf_probe lazy|preload DB_URL MODELS_DIR``: ``lazy`` runs /about,
+/ml info, then /gan sample with preloading off; ``preload`` only starts the bot with it on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import simcord
+
+from bot.console.world import create_demo_world
+from tests.conftest import make_bot
+
+
+def _tf() -> bool:
+    return "tensorflow" in sys.modules
+
+
+async def main(mode: str, db_url: str, models_dir: Path) -> dict[str, object]:
+    report: dict[str, object] = {"at_import": _tf()}
+    bot = make_bot(db_url, ml_preload=mode == "preload", models_dir=models_dir)
+
+    async def on_ready() -> None:
+        report["at_ready"] = _tf()
+
+    bot.add_listener(on_ready, "on_ready")
+    env = simcord.Env(bot, settle_timeout=120)
+    await env.start()
+    world = create_demo_world(env)
+    alice, general = world.actors["alice"], world.channels["general"]
+    if mode == "lazy":
+        await alice.slash(general, "about")
+        await alice.slash(general, "ml info")
+        report["after_about_and_info"] = _tf()
+        sample = await alice.slash(general, "gan sample", seed=1)
+        report["posted"] = len(sample.followups)
+    else:  # the bot answers at once; the models arrive in the background
+        first = await alice.slash(general, "about")
+        report["answered_while_loading"] = first.response is not None
+        for _ in range(6000):
+            if bot.loaded_models():
+                break
+            await asyncio.sleep(0.01)
+    about = await alice.slash(general, "about")
+    report["about_models"] = next(f.value for f in about.response.embeds[0].fields
+                                  if f.name == "Models")
+    report["at_end"] = _tf()
+    report["loaded"] = bot.loaded_models()
+    await env.shutdown()
+    return report
+
+
+if __name__ == "__main__":
+    mode, url, models = sys.argv[1:4]
+    print(json.dumps(asyncio.run(main(mode, url, Path(models)))))
