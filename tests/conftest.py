@@ -239,3 +239,22 @@ questions:
 def bank() -> QuestionBank:
     """Three small questions over three topics (two short, one choice)."""
     return build_bank([(Path("lite.yaml"), BANK_YAML)])
+
+
+def run_console_script(tmp_path: Path, script: str, out_dir: Path | None = None) -> str:
+    """Run `aiclub console --script` in a subprocess from 2026-12-01 08:00 UTC; its stdout.
+
+    Fails the test when the console exits non-zero (an unhandled bot error).
+    """
+    import subprocess
+    import sys
+
+    path = tmp_path / "script.txt"
+    path.write_text(script)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console", "--script", str(path),
+         "--out", str(out_dir or tmp_path / "out"), "--start", "2026-12-01T08:00Z"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout

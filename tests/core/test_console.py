@@ -20,6 +20,7 @@ from bot.console.script import (
     parse_duration,
     parse_line,
 )
+from tests.conftest import run_console_script
 
 
 @pytest.mark.parametrize(
@@ -82,15 +83,7 @@ SCRIPT = """\
 
 
 def test_console_script_transcript_and_exit_code(tmp_path: Path) -> None:
-    script = tmp_path / "demo.txt"
-    script.write_text(SCRIPT)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--script", str(script),
-         "--out", str(tmp_path / "out"), "--start", "2026-12-01T08:00Z"],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_console_script(tmp_path, SCRIPT)
     assert out.startswith("aiclub console: guild aiclub-demo with #general, #daily-question, #events")
     assert "#1 #general aiclub (only you)" in out
     assert "aiclub — practise AI/ML together" in out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from icalendar import Calendar
+
+from tests.conftest import run_console_script
 
 SCRIPT = """\
 /config events channel:#events reminders:24h,15m
@@ -27,16 +27,8 @@ SCRIPT = """\
 
 
 def test_create_rsvp_remind_and_digest(tmp_path: Path) -> None:
-    script = tmp_path / "events.txt"
-    script.write_text(SCRIPT)
     out_dir = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--script", str(script),
-         "--out", str(out_dir), "--start", "2026-12-01T08:00Z"],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_console_script(tmp_path, SCRIPT, out_dir)
     assert "#3 #general aiclub (only you)\n  ┃ 🎤 Diffusion models\n  ┃ **Check the time:** " in out
     assert "  [Publish] [Cancel]" in out
     assert "#3 #general aiclub (only you) (edited)\n  Published **Diffusion models**" in out

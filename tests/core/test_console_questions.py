@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.conftest import run_console_script
 
 SCRIPT = """\
 /config daily channel:#daily-question time:09:00 timezone:UTC
@@ -17,15 +17,7 @@ SCRIPT = """\
 
 
 def test_configure_post_answer_and_leaderboard(tmp_path: Path) -> None:
-    script = tmp_path / "daily.txt"
-    script.write_text(SCRIPT)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--script", str(script),
-         "--out", str(tmp_path / "out"), "--start", "2026-12-01T08:00Z"],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_console_script(tmp_path, SCRIPT)
     assert "Channel\n  ┃   #daily-question" in out
     assert "advanced to 2026-12-01 09:00 UTC" in out
     assert "#daily-question aiclub\n  ┃ 📘 Daily interview question" in out
