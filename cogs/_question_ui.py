@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 
@@ -130,103 +130,65 @@ def _cog(interaction: discord.Interaction) -> Questions:
     return cog  # type: ignore[return-value]
 
 
-class AnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"aiclub:answer:(?P<post>\d+)"
-):
-    """The Answer button under a daily post; keeps working after a restart."""
+Target = Literal["post", "practice"]
+_TARGET = r"(?P<target>post|practice):(?P<ref>[a-z0-9-]+)"
 
-    def __init__(self, post_id: int, label: str = "Answer") -> None:
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"aiclub:answer:{_TARGET}"):
+    """Answer (free text) under a daily post (ref = post id) or a practice question (slug).
+
+    Its custom_id is stable, so it keeps working after a restart.
+    """
+
+    def __init__(self, target: Target, ref: str, label: str = "Answer") -> None:
         super().__init__(discord.ui.Button(
-            label=label, style=discord.ButtonStyle.primary, custom_id=f"aiclub:answer:{post_id}",
-            emoji="✍️"))
-        self.post_id = post_id
+            label=label, style=discord.ButtonStyle.primary, emoji="✍️",
+            custom_id=f"aiclub:answer:{target}:{ref}"))
+        self.target, self.ref = target, ref
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(int(match["post"]))
+        return cls(match["target"], match["ref"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).answer_clicked(interaction, self.post_id)
+        if self.target == "post":
+            await _cog(interaction).answer_clicked(interaction, int(self.ref))
+        else:
+            await _cog(interaction).practice_clicked(interaction, self.ref)
 
 
 class ChoiceButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"aiclub:choice:(?P<post>\d+):(?P<option>[a-z0-9]+)",
+    template=rf"aiclub:choice:{_TARGET}:(?P<option>[a-z0-9]+)",
 ):
-    """One option of a daily multiple-choice question."""
+    """One option of a daily (ref = post id) or practice (slug) multiple-choice question."""
 
-    def __init__(self, post_id: int, option: str) -> None:
+    def __init__(self, target: Target, ref: str, option: str) -> None:
         super().__init__(discord.ui.Button(
             label=option.upper(), style=discord.ButtonStyle.secondary,
-            custom_id=f"aiclub:choice:{post_id}:{option}"))
-        self.post_id, self.option = post_id, option
+            custom_id=f"aiclub:choice:{target}:{ref}:{option}"))
+        self.target, self.ref, self.option = target, ref, option
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(int(match["post"]), match["option"])
+        return cls(match["target"], match["ref"], match["option"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).choice_clicked(interaction, self.post_id, {self.option})
+        cog = _cog(interaction)
+        if self.target == "post":
+            await cog.choice_clicked(interaction, int(self.ref), {self.option})
+        else:
+            await cog.practice_choice_clicked(interaction, self.ref, {self.option})
 
 
-class PracticeButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"aiclub:practice:(?P<slug>[a-z0-9-]+)"
-):
-    """Answer a practice question (free text)."""
-
-    def __init__(self, slug: str, label: str = "Answer") -> None:
-        super().__init__(discord.ui.Button(
-            label=label, style=discord.ButtonStyle.primary, custom_id=f"aiclub:practice:{slug}",
-            emoji="✍️"))
-        self.slug = slug
-
-    @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(match["slug"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).practice_clicked(interaction, self.slug)
-
-
-class PracticeChoiceButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"aiclub:pchoice:(?P<slug>[a-z0-9-]+):(?P<option>[a-z0-9]+)",
-):
-    """One option of a practice multiple-choice question."""
-
-    def __init__(self, slug: str, option: str) -> None:
-        super().__init__(discord.ui.Button(
-            label=option.upper(), style=discord.ButtonStyle.secondary,
-            custom_id=f"aiclub:pchoice:{slug}:{option}"))
-        self.slug, self.option = slug, option
-
-    @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(match["slug"], match["option"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).practice_choice_clicked(interaction, self.slug, {self.option})
-
-
-def daily_view(question: Question, post_id: int, lang: str) -> discord.ui.View:
-    """Buttons under a daily post: options for choice questions, else Answer."""
+def question_view(question: Question, target: Target, ref: str, lang: str) -> discord.ui.View:
+    """Buttons under a question: its options for choice questions, else Answer."""
     view = discord.ui.View(timeout=None)
     if question.type == "choice":
         for option in question.options or ():
-            view.add_item(ChoiceButton(post_id, option.id))
+            view.add_item(ChoiceButton(target, ref, option.id))
     else:
-        view.add_item(AnswerButton(post_id, t(lang, "question.answer_button")))
-    return view
-
-
-def practice_view(question: Question, lang: str) -> discord.ui.View:
-    """Buttons under a practice question."""
-    view = discord.ui.View(timeout=None)
-    if question.type == "choice":
-        for option in question.options or ():
-            view.add_item(PracticeChoiceButton(question.slug, option.id))
-    else:
-        view.add_item(PracticeButton(question.slug, t(lang, "question.answer_button")))
+        view.add_item(AnswerButton(target, ref, t(lang, "question.answer_button")))
     return view
 
 

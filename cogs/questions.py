@@ -24,12 +24,9 @@ from cogs._question_ui import (
     AnswerButton,
     AnswerModal,
     ChoiceButton,
-    PracticeButton,
-    PracticeChoiceButton,
-    daily_view,
     feedback_embed,
-    practice_view,
     question_embed,
+    question_view,
     reveal_embed,
 )
 
@@ -53,12 +50,11 @@ class Questions(commands.Cog):
         self.bank = bank
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AnswerButton, ChoiceButton, PracticeButton, PracticeChoiceButton)
+        self.bot.add_dynamic_items(AnswerButton, ChoiceButton)
         await self.rebuild_jobs()
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(
-            AnswerButton, ChoiceButton, PracticeButton, PracticeChoiceButton)
+        self.bot.remove_dynamic_items(AnswerButton, ChoiceButton)
 
     # ------------------------------------------------------------------ scheduling
     @commands.Cog.listener()
@@ -119,7 +115,7 @@ class Questions(commands.Cog):
             message = await channel.send(  # type: ignore[union-attr]
                 content,
                 embed=question_embed(claimed.question, lang, deadline=post.deadline_at),
-                view=daily_view(claimed.question, post.id, lang),
+                view=question_view(claimed.question, "post", str(post.id), lang),
                 allowed_mentions=discord.AllowedMentions(roles=True),
             )
             message_id = message.id
@@ -178,7 +174,7 @@ class Questions(commands.Cog):
             raise UserError("answer.no_open_question")
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=post.deadline_at),
-            view=daily_view(question, post.id, lang), ephemeral=True)
+            view=question_view(question, "post", str(post.id), lang), ephemeral=True)
 
     @question.command(name="post", description="Post today's question now if not yet posted")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -207,7 +203,7 @@ class Questions(commands.Cog):
             exclude=set())
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=None, practice=True),
-            view=practice_view(question, lang), ephemeral=True)
+            view=question_view(question, "practice", question.slug, lang), ephemeral=True)
 
     @app_commands.command(name="answer", description="Answer today's question (opens a form)")
     @app_commands.describe(text="Your answer (up to 2,000 characters); leave empty for a form")
