@@ -181,10 +181,42 @@ class ChoiceButton(
             await cog.practice_choice_clicked(interaction, self.ref, {self.option})
 
 
+class ChoiceSelect(
+    discord.ui.DynamicItem[discord.ui.Select], template=rf"aiclub:choose:{_TARGET}"
+):
+    """A menu to pick every correct option of a question with more than one."""
+
+    def __init__(self, target: Target, ref: str, question: Question | None = None,
+                 lang: str = "en") -> None:
+        choices = (question.options or ()) if question else ()
+        options = [
+            discord.SelectOption(label=o.id.upper(), value=o.id, description=o.text(lang)[:100])
+            for o in choices
+        ] or [discord.SelectOption(label="?", value="?")]  # rebuilt from a custom_id: unused
+        super().__init__(discord.ui.Select(
+            custom_id=f"aiclub:choose:{target}:{ref}", min_values=1, max_values=len(options),
+            placeholder=t(lang, "question.choose_all"), options=options))
+        self.target, self.ref = target, ref
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+        return cls(match["target"], match["ref"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        selected = set(interaction.data.get("values", []))  # type: ignore[union-attr]
+        cog = _cog(interaction)
+        if self.target == "post":
+            await cog.choice_clicked(interaction, int(self.ref), selected)
+        else:
+            await cog.practice_choice_clicked(interaction, self.ref, selected)
+
+
 def question_view(question: Question, target: Target, ref: str, lang: str) -> discord.ui.View:
-    """Buttons under a question: its options for choice questions, else Answer."""
+    """Under a question: option buttons (one correct), a menu (several correct), or Answer."""
     view = discord.ui.View(timeout=None)
-    if question.type == "choice":
+    if question.type == "choice" and len(question.correct or ()) > 1:
+        view.add_item(ChoiceSelect(target, ref, question, lang))
+    elif question.type == "choice":
         for option in question.options or ():
             view.add_item(ChoiceButton(target, ref, option.id))
     else:

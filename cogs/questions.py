@@ -24,6 +24,7 @@ from cogs._question_ui import (
     AnswerButton,
     AnswerModal,
     ChoiceButton,
+    ChoiceSelect,
     feedback_embed,
     question_embed,
     question_view,
@@ -50,11 +51,11 @@ class Questions(commands.Cog):
         self.bank = bank
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AnswerButton, ChoiceButton)
+        self.bot.add_dynamic_items(AnswerButton, ChoiceButton, ChoiceSelect)
         await self.rebuild_jobs()
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(AnswerButton, ChoiceButton)
+        self.bot.remove_dynamic_items(AnswerButton, ChoiceButton, ChoiceSelect)
 
     # ------------------------------------------------------------------ scheduling
     @commands.Cog.listener()

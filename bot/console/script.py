@@ -31,6 +31,15 @@ class Click:
 
 
 @dataclass(frozen=True)
+class Choose:
+    """`[@user] :select N a,c` — pick values in the menu on printed message N."""
+
+    user: str | None
+    number: int
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Submit:
     """`[@user] :submit field:value …` — fill and submit the last modal shown to the user."""
 
@@ -55,7 +64,7 @@ class Quit:
     """`:quit`"""
 
 
-ConsoleCommand = Slash | Click | Submit | Advance | Now | Quit
+ConsoleCommand = Slash | Click | Choose | Submit | Advance | Now | Quit
 
 _DURATION = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -113,6 +122,11 @@ def parse_line(line: str) -> ConsoleCommand | None:
         if len(rest) < 2 or not rest[0].lstrip("#").isdigit():
             raise ConsoleSyntaxError("usage: :click MESSAGE_NUMBER BUTTON_LABEL")
         return Click(user, int(rest[0].lstrip("#")), " ".join(rest[1:]))
+    if head == ":select":
+        if len(rest) != 2 or not rest[0].lstrip("#").isdigit():
+            raise ConsoleSyntaxError("usage: :select MESSAGE_NUMBER VALUE[,VALUE…]")
+        values = tuple(v for v in rest[1].split(",") if v)
+        return Choose(user, int(rest[0].lstrip("#")), values)
     if head == ":submit":
         return Submit(user, _options(rest, ":submit"))
     if user is not None:
@@ -126,5 +140,6 @@ def parse_line(line: str) -> ConsoleCommand | None:
     if head == ":quit":
         return Quit()
     raise ConsoleSyntaxError(
-        f"unknown input {head!r}: type a /command, :advance, :now, :click, :submit or :quit"
+        f"unknown input {head!r}: type a /command, :advance, :now, :click, :select, "
+        ":submit or :quit"
     )

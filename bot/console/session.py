@@ -16,7 +16,16 @@ from discord import app_commands
 from simcord.results import ResponseMessage
 
 from bot.client import AiclubBot
-from bot.console.script import Advance, Click, ConsoleCommand, Now, Quit, Slash, Submit
+from bot.console.script import (
+    Advance,
+    Choose,
+    Click,
+    ConsoleCommand,
+    Now,
+    Quit,
+    Slash,
+    Submit,
+)
 from bot.console.transcript import render_message
 from bot.console.world import CHANNELS, OWNER, create_demo_world
 from bot.errors import is_answered_error
@@ -66,6 +75,8 @@ class ConsoleSession:
                 await self._slash(command)
             elif isinstance(command, Click):
                 await self._click(command)
+            elif isinstance(command, Choose):
+                await self._choose(command)
             elif isinstance(command, Submit):
                 await self._submit(command)
         except (ConsoleInputError, simcord.SetupError, simcord.OptionError) as exc:
@@ -101,6 +112,12 @@ class ConsoleSession:
         actor = self._actor(command.user)
         message = self._message_by_number(command.number)
         result = await actor.click(ResponseMessage(self.env, message), label=command.label)
+        self._remember_modal(command.user, result)
+
+    async def _choose(self, command: Choose) -> None:
+        actor = self._actor(command.user)
+        message = self._message_by_number(command.number)
+        result = await actor.select(ResponseMessage(self.env, message), list(command.values))
         self._remember_modal(command.user, result)
 
     async def _submit(self, command: Submit) -> None:

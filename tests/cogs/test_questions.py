@@ -178,3 +178,34 @@ async def test_an_expert_role_may_adjust_scores(sim: Sim) -> None:
     done = await dave.slash(sim.general, "score adjust", member=sim.actors["bob"], points=2.0,
                              reason="helpful answer")
     assert "+2 points" in done.response.content
+
+
+MULTI_YAML = """
+questions:
+  - slug: multi-lite
+    topic: ml-fundamentals
+    difficulty: 1
+    type: choice
+    prompt: {en: "Which of these are regularizers?", zh: "下面哪些是正则化方法？"}
+    reference_answer: {en: "Dropout and weight decay.", zh: "Dropout 和权重衰减。"}
+    options:
+      - {id: a, en: "Dropout", zh: "Dropout"}
+      - {id: b, en: "A larger learning rate", zh: "更大的学习率"}
+      - {id: c, en: "Weight decay", zh: "权重衰减"}
+    correct: [a, c]
+"""
+
+
+async def test_questions_with_several_correct_options_use_a_menu(sim: Sim) -> None:
+    from pathlib import Path
+
+    from bot.questions.bank import build_bank
+
+    sim.bot.get_cog("Questions").bank = build_bank([(Path("m.yaml"), MULTI_YAML)])  # type: ignore[union-attr]
+    shown = await sim.actors["bob"].slash(sim.general, "question practice")
+    kinds = [c.type for row in shown.response.message.components for c in row.children]
+    assert kinds == [discord.ComponentType.string_select]
+    both = await sim.actors["bob"].select(shown.response, ["a", "c"])
+    assert "Score: 10/10" in _embed_text(both)
+    half = await sim.actors["bob"].select(shown.response, ["a"])
+    assert "Score: 5/10" in _embed_text(half)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.console.script import (
     Advance,
+    Choose,
     Click,
     ConsoleSyntaxError,
     Now,
@@ -34,6 +35,7 @@ from tests.conftest import run_console_script
         ("@bob :click 12 Going", Click("bob", 12, "Going")),
         ("@bob :click 3 Not going", Click("bob", 3, "Not going")),
         ("@carol :submit answer:hello", Submit("carol", {"answer": "hello"})),
+        ("@bob :select 4 a,c", Choose("bob", 4, ("a", "c"))),
         (":advance 1d6h", Advance(timedelta(days=1, hours=6))),
         (":now", Now()),
         (":quit", Quit()),
@@ -48,7 +50,7 @@ def test_lines_parse(line: str, expected: object) -> None:
 @pytest.mark.parametrize(
     "line",
     ['/answer text:"unclosed', "@alice", ":advance", ":advance soon", ":click x Going",
-     ":bogus", "@alice :now", "/x a:1 a:2"],
+     ":bogus", "@alice :now", ":select 4", ":select x a", "/x a:1 a:2"],
 )
 def test_bad_lines_raise_a_readable_error(line: str) -> None:
     with pytest.raises(ConsoleSyntaxError):
