@@ -40,11 +40,11 @@ def answer_points(score: float, difficulty: int, current_streak: int) -> float:
     return round(score * DIFFICULTY_MULTIPLIER[difficulty] + streak_bonus(current_streak), 1)
 
 
-def period_scopes(day: date, topic: str) -> list[str]:
-    """Leaderboard scopes an answer on local ``day`` counts towards."""
+def period_scopes(day: date, topic: str | None) -> list[str]:
+    """Leaderboard scopes points earned on local ``day`` count towards (topic ones if given)."""
     year, week, _ = day.isocalendar()
     periods = ["all", f"{year}-W{week:02d}", f"{day:%Y-%m}"]
-    return periods + [f"{period}:{topic}" for period in periods]
+    return periods + [f"{period}:{topic}" for period in periods if topic]
 
 
 def scope_for(period: str, day: date, topic: str | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
@@ -31,9 +32,7 @@ def parse_post_time(text: str) -> time:
 
 def parse_timezone(name: str) -> ZoneInfo:
     """An IANA timezone by exact name (case-insensitive), or ``unknown_timezone``."""
-    candidate = name.strip()
-    lowered = {zone.lower(): zone for zone in _zones()}
-    key = lowered.get(candidate.lower())
+    key = _zones_by_lower_name().get(name.strip().lower())
     if key is None:
         raise ScheduleError("unknown_timezone", name)
     try:
@@ -42,19 +41,20 @@ def parse_timezone(name: str) -> ZoneInfo:
         raise ScheduleError("unknown_timezone", name) from None
 
 
-def _zones() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(z for z in available_timezones() if "/" in z or z == "UTC")
-    return _ZONES
+@cache
+def _zones() -> tuple[str, ...]:
+    """Region/City zones plus UTC, sorted (read once from the tz database)."""
+    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
 
 
-_ZONES: frozenset[str] | None = None
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {zone.lower(): zone for zone in _zones()}
 
 
 def suggest_timezones(text: str, limit: int = 25) -> list[str]:
     """Timezones for autocomplete: prefix matches first, then fuzzy matches."""
-    zones = sorted(_zones())
+    zones = _zones()
     needle = text.strip().lower()
     if not needle:
         return [

@@ -135,7 +135,9 @@ async def claim_daily_post(
     """Claim today's post if it is due (or ``force``d) and not claimed yet; commits the claim.
 
     Returns None when nothing is due, no channel is set, or the ledger already holds the
-    guild-local date (a restart, a second trigger or a repeated DST hour).
+    guild-local date (a restart, a second trigger or a repeated DST hour). The ledger row and
+    the post are inserted in one transaction (not through ``bot.ledger.claim``, which commits
+    the claim alone), so a crash can never leave a claimed day without its question.
     """
     settings = await get_settings(session, guild_id, now)
     config = await get_daily_config(session, guild_id, now)
@@ -557,7 +559,7 @@ async def adjust_score(
         {"guild_id": guild_id, "user_id": user_id},
         {"answers": 0, "practice_answers": 0, "score_sum": 0.0, "points": points},
     )
-    for scope in period_scopes(day, "")[:3]:
+    for scope in period_scopes(day, None):
         await upsert_add(
             session,
             LeaderboardPoints,

@@ -38,3 +38,26 @@ async def test_server_side_check_refuses_members_even_when_an_admin_exposes_the_
     async with sim.bot.db.session() as session:
         row = await session.get(GuildSettings, sim.guild.id)
     assert row is None or row.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"time": "25:00"}, "is not a time of day"), ({"timezone": "Mars/Base"}, "not a timezone")],
+)
+async def test_config_daily_refuses_bad_values_and_changes_nothing(
+    sim: Sim, options: dict, message: str
+) -> None:
+    result = await sim.actors["admin"].slash(
+        sim.general, "config daily", channel=sim.channels["daily-question"], **options)
+    assert result.ephemeral and message in result.response.content
+    from bot.db.questions import DailyConfig
+
+    async with sim.bot.db.session() as session:
+        config = await session.get(DailyConfig, sim.guild.id)
+    assert config is None or config.channel_id is None
+
+
+async def test_config_daily_suggests_timezones(sim: Sim) -> None:
+    choices = await sim.actors["admin"].autocomplete(
+        sim.general, "config daily", "timezone", "shang")
+    assert "Asia/Shanghai" in [c["value"] for c in choices]
