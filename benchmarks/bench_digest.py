@@ -34,8 +34,12 @@ from bot.events.digest import ClaimedDigest, Digest, DigestSender
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, RateLimiter
 
 DUE = datetime(2026, 12, 7, 9, 0, 30, tzinfo=UTC)  # Monday, 30 s into the due minute
-ZONES = (("UTC", "09:00"), ("Europe/Berlin", "10:00"), ("Asia/Shanghai", "17:00"),
-         ("America/New_York", "04:00"))
+ZONES = (
+    ("UTC", "09:00"),
+    ("Europe/Berlin", "10:00"),
+    ("Asia/Shanghai", "17:00"),
+    ("America/New_York", "04:00"),
+)
 
 
 async def build(database: Database, guilds: int) -> None:
@@ -43,20 +47,39 @@ async def build(database: Database, guilds: int) -> None:
     await migrate.upgrade(database.engine)
     created = DUE.replace(month=11)
     async with database.session() as session:
-        await session.execute(insert(GuildSettings), [
-            {"guild_id": 1 + n, "language": "en", "timezone": ZONES[n % 4][0],
-             "created_at": created, "updated_at": created} for n in range(guilds)])
-        await session.execute(insert(DigestConfig), [
-            {"guild_id": 1 + n, "channel_id": 10_000 + n, "weekday": 0,
-             "post_time": ZONES[n % 4][1], "updated_at": created} for n in range(guilds)])
+        await session.execute(
+            insert(GuildSettings),
+            [
+                {
+                    "guild_id": 1 + n,
+                    "language": "en",
+                    "timezone": ZONES[n % 4][0],
+                    "created_at": created,
+                    "updated_at": created,
+                }
+                for n in range(guilds)
+            ],
+        )
+        await session.execute(
+            insert(DigestConfig),
+            [
+                {
+                    "guild_id": 1 + n,
+                    "channel_id": 10_000 + n,
+                    "weekday": 0,
+                    "post_time": ZONES[n % 4][1],
+                    "updated_at": created,
+                }
+                for n in range(guilds)
+            ],
+        )
         await session.commit()
 
 
 def busiest_second(stamps: list[float]) -> int:
     """The most timestamps in any half-open window of one second."""
     ordered = sorted(stamps)
-    return max((bisect.bisect_left(ordered, s + 1.0) - i for i, s in enumerate(ordered)),
-               default=0)
+    return max((bisect.bisect_left(ordered, s + 1.0) - i for i, s in enumerate(ordered)), default=0)
 
 
 async def run(database_url: str, guilds: int) -> bool:
@@ -77,10 +100,16 @@ async def run(database_url: str, guilds: int) -> bool:
         results = await asyncio.gather(*triggers)
         elapsed = time.perf_counter() - started
         async with database.session() as session:
-            claimed = await session.scalar(select(func.count()).select_from(ScheduledPost).where(
-                ScheduledPost.kind == "weekly_digest"))
-            sent = await session.scalar(select(func.count()).select_from(ScheduledPost).where(
-                ScheduledPost.kind == "weekly_digest", ScheduledPost.status == "sent"))
+            claimed = await session.scalar(
+                select(func.count())
+                .select_from(ScheduledPost)
+                .where(ScheduledPost.kind == "weekly_digest")
+            )
+            sent = await session.scalar(
+                select(func.count())
+                .select_from(ScheduledPost)
+                .where(ScheduledPost.kind == "weekly_digest", ScheduledPost.status == "sent")
+            )
     finally:
         await database.close()
     duplicates = sum(count - 1 for count in posted.values() if count > 1)
@@ -88,14 +117,20 @@ async def run(database_url: str, guilds: int) -> bool:
     print(f"backend:                      {database.backend}")
     print(f"guilds due in the same minute: {guilds} (triggered twice each: {len(triggers)} runs)")
     print(f"claimed in the ledger:        {claimed}")
-    print(f"sent (ledger status 'sent'):  {sent}; posts made: {len(stamps)}; runs that posted: "
-          f"{sum(results)}")
+    print(
+        f"sent (ledger status 'sent'):  {sent}; posts made: {len(stamps)}; runs that posted: "
+        f"{sum(results)}"
+    )
     print(f"duplicates:                   {duplicates}")
     print(f"guilds never posted:          {guilds - len(posted)}")
-    print(f"max posts in any 1 s window:  {peak} (limiter {RateLimiter().limit}/s, "
-          f"Discord global limit {DISCORD_GLOBAL_LIMIT}/s)")
-    print(f"total time:                   {elapsed:.1f} s "
-          f"({len(stamps) / elapsed:.1f} posts/s overall)")
+    print(
+        f"max posts in any 1 s window:  {peak} (limiter {RateLimiter().limit}/s, "
+        f"Discord global limit {DISCORD_GLOBAL_LIMIT}/s)"
+    )
+    print(
+        f"total time:                   {elapsed:.1f} s "
+        f"({len(stamps) / elapsed:.1f} posts/s overall)"
+    )
     ok = claimed == sent == len(stamps) == guilds and duplicates == 0
     ok = ok and peak <= RateLimiter().limit < DISCORD_GLOBAL_LIMIT
     print("result:                       " + ("OK" if ok else "FAILED"))

@@ -73,8 +73,10 @@ class _Rows:
 
     def __init__(self, connection: Connection, table: Table, columns: tuple[str, ...]) -> None:
         self.connection, self.rows = connection, []
-        self.sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' * len(columns))})")
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
         self.count = 0
 
     def add(self, row: tuple) -> None:  # type: ignore[type-arg]
@@ -99,22 +101,62 @@ def _fill(connection: Connection, rng: random.Random, answers: int, members: int
     """Insert posts, answers, member_stats and leaderboard_points; returns the board rows."""
     days = [TODAY - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
     posted = [datetime.combine(day, datetime.min.time(), UTC) for day in days]
-    connection.execute(insert(QuestionPost), [{
-        "id": i + 1, "guild_id": GUILD, "local_date": day, "slug": f"q{i + 1}",
-        "topic": TOPIC_IDS[i % len(TOPIC_IDS)], "difficulty": 1 + i % 3,
-        "posted_at": posted[i], "deadline_at": posted[i] + timedelta(days=1),
-    } for i, day in enumerate(days)])
+    connection.execute(
+        insert(QuestionPost),
+        [
+            {
+                "id": i + 1,
+                "guild_id": GUILD,
+                "local_date": day,
+                "slug": f"q{i + 1}",
+                "topic": TOPIC_IDS[i % len(TOPIC_IDS)],
+                "difficulty": 1 + i % 3,
+                "posted_at": posted[i],
+                "deadline_at": posted[i] + timedelta(days=1),
+            }
+            for i, day in enumerate(days)
+        ],
+    )
     answer_table, stats_table = Answer.__table__, MemberStats.__table__
     stored_day = [_bound(answer_table.c.local_date, day) for day in days]
     stored_at = [_bound(answer_table.c.created_at, at + timedelta(hours=9)) for at in posted]
-    answer_rows = _Rows(connection, answer_table, (
-        "guild_id", "user_id", "post_id", "slug", "topic", "text", "score", "points",
-        "covered", "local_date", "created_at"))
-    stats_rows = _Rows(connection, stats_table, (
-        "guild_id", "user_id", "answers", "practice_answers", "score_sum", "points",
-        "current_streak", "best_streak", "last_answer_date"))
-    board_rows = _Rows(connection, LeaderboardPoints.__table__,
-                       ("guild_id", "scope", "user_id", "points", "answers"))
+    answer_rows = _Rows(
+        connection,
+        answer_table,
+        (
+            "guild_id",
+            "user_id",
+            "post_id",
+            "slug",
+            "topic",
+            "text",
+            "score",
+            "points",
+            "covered",
+            "local_date",
+            "created_at",
+        ),
+    )
+    stats_rows = _Rows(
+        connection,
+        stats_table,
+        (
+            "guild_id",
+            "user_id",
+            "answers",
+            "practice_answers",
+            "score_sum",
+            "points",
+            "current_streak",
+            "best_streak",
+            "last_answer_date",
+        ),
+    )
+    board_rows = _Rows(
+        connection,
+        LeaderboardPoints.__table__,
+        ("guild_id", "scope", "user_id", "points", "answers"),
+    )
     scopes_of = [period_scopes(day, TOPIC_IDS[i % len(TOPIC_IDS)]) for i, day in enumerate(days)]
     for index, total in enumerate(_answer_counts(rng, answers, members)):
         user_id = 10_000 + index
@@ -127,20 +169,56 @@ def _fill(connection: Connection, rng: random.Random, answers: int, members: int
             points = answer_points(score, 1 + i % 3, streak.current)
             score_sum, points_sum = score_sum + score, points_sum + points
             topic = TOPIC_IDS[i % len(TOPIC_IDS)]
-            answer_rows.add((GUILD, user_id, i + 1, f"q{i + 1}", topic, "benchmark answer",
-                             score, points, "", stored_day[i], stored_at[i]))
+            answer_rows.add(
+                (
+                    GUILD,
+                    user_id,
+                    i + 1,
+                    f"q{i + 1}",
+                    topic,
+                    "benchmark answer",
+                    score,
+                    points,
+                    "",
+                    stored_day[i],
+                    stored_at[i],
+                )
+            )
             for scope in scopes_of[i]:
                 entry = scopes.setdefault(scope, [0.0, 0])
                 entry[0] += points
                 entry[1] += 1
         for _ in range(total - daily):  # practice: no post, no points, no streak
             i = rng.randrange(DAYS)
-            answer_rows.add((GUILD, user_id, None, f"q{i + 1}", TOPIC_IDS[i % len(TOPIC_IDS)],
-                             "benchmark answer", rng.randint(0, 20) / 2, 0.0, "",
-                             stored_day[i], stored_at[i]))
+            answer_rows.add(
+                (
+                    GUILD,
+                    user_id,
+                    None,
+                    f"q{i + 1}",
+                    TOPIC_IDS[i % len(TOPIC_IDS)],
+                    "benchmark answer",
+                    rng.randint(0, 20) / 2,
+                    0.0,
+                    "",
+                    stored_day[i],
+                    stored_at[i],
+                )
+            )
         last = _bound(stats_table.c.last_answer_date, streak.last_date)
-        stats_rows.add((GUILD, user_id, daily, total - daily, score_sum, points_sum,
-                        streak.current, streak.best, last))
+        stats_rows.add(
+            (
+                GUILD,
+                user_id,
+                daily,
+                total - daily,
+                score_sum,
+                points_sum,
+                streak.current,
+                streak.best,
+                last,
+            )
+        )
         for scope, (points, count) in scopes.items():
             board_rows.add((GUILD, scope, user_id, points, count))
     for rows in (answer_rows, stats_rows, board_rows):
@@ -157,9 +235,18 @@ def build(directory: Path, answers: int, members: int) -> Built:
     with engine.begin() as connection:
         connection.exec_driver_sql("PRAGMA synchronous=OFF")
         connection.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: random index inserts
-        connection.execute(insert(GuildSettings), [{
-            "guild_id": GUILD, "language": "en", "timezone": "UTC", "created_at": NOW,
-            "updated_at": NOW}])
+        connection.execute(
+            insert(GuildSettings),
+            [
+                {
+                    "guild_id": GUILD,
+                    "language": "en",
+                    "timezone": "UTC",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            ],
+        )
         board = _fill(connection, random.Random(answers), answers, members)
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
@@ -192,10 +279,13 @@ async def _case(built: Built, name: str, scope: str, callers: int) -> Case:
     """Open the database and pick ``callers`` members spread evenly over the ranking."""
     database = Database(f"sqlite+aiosqlite:///{built.path}")
     async with database.session() as session:
-        ranking = list(await session.scalars(
-            select(LeaderboardPoints.user_id)
-            .where(LeaderboardPoints.guild_id == GUILD, LeaderboardPoints.scope == scope)
-            .order_by(LeaderboardPoints.points.desc(), LeaderboardPoints.user_id)))
+        ranking = list(
+            await session.scalars(
+                select(LeaderboardPoints.user_id)
+                .where(LeaderboardPoints.guild_id == GUILD, LeaderboardPoints.scope == scope)
+                .order_by(LeaderboardPoints.points.desc(), LeaderboardPoints.user_id)
+            )
+        )
     chosen = ranking[:: max(1, len(ranking) // callers)][:callers]
     return Case(built, name, scope, database, chosen, len(ranking), [])
 
@@ -216,8 +306,11 @@ async def _time_round(case: Case, *, record: bool) -> None:
 async def measure(builts: list[Built], callers: int, rounds: int) -> list[Case]:
     """Time every (database, scope) case, rounds interleaved so drift hits all alike."""
     scopes = {"all": "all", "week": scope_for("week", TODAY)}
-    cases = [await _case(built, name, scope, callers)
-             for built in builts for name, scope in scopes.items()]
+    cases = [
+        await _case(built, name, scope, callers)
+        for built in builts
+        for name, scope in scopes.items()
+    ]
     try:
         for round_ in range(rounds + 1):  # round 0 warms the caches and is not recorded
             for case in cases:
@@ -238,19 +331,25 @@ def main() -> None:
         for answers, members in SIZES:
             built = build(Path(tmp), answers, members)
             builts.append(built)
-            print(f"built {answers:>9,} answers, {members:>7,} members, "
-                  f"{built.board_rows:>9,} leaderboard rows in {built.seconds:5.1f} s "
-                  f"({built.path.stat().st_size / 1e6:,.0f} MB)")
+            print(
+                f"built {answers:>9,} answers, {members:>7,} members, "
+                f"{built.board_rows:>9,} leaderboard rows in {built.seconds:5.1f} s "
+                f"({built.path.stat().st_size / 1e6:,.0f} MB)"
+            )
         cases = asyncio.run(measure(builts, args.callers, args.rounds))
-    print("\ntop-10 page + caller's rank, callers spread over the ranking "
-          "(target: median <= 10 ms at 1M, ratio 1M/10k <= 2.0)")
+    print(
+        "\ntop-10 page + caller's rank, callers spread over the ranking "
+        "(target: median <= 10 ms at 1M, ratio 1M/10k <= 2.0)"
+    )
     medians = {}
     for case in cases:
         median = medians[case.name, case.built.answers] = statistics.median(case.timings)
         p90 = statistics.quantiles(case.timings, n=10)[-1]
-        print(f"  {case.built.answers:>9,} answers  {case.name:<4} ({case.scope}, "
-              f"{case.board_size:,} members): median {median:5.2f} ms  p90 {p90:5.2f} ms  "
-              f"[{len(case.timings)} calls]")
+        print(
+            f"  {case.built.answers:>9,} answers  {case.name:<4} ({case.scope}, "
+            f"{case.board_size:,} members): median {median:5.2f} ms  p90 {p90:5.2f} ms  "
+            f"[{len(case.timings)} calls]"
+        )
     small, large = (answers for answers, _ in SIZES)
     for name in ("all", "week"):
         print(f"  ratio 1M/10k {name:<4}: {medians[name, large] / medians[name, small]:4.2f}")

@@ -69,10 +69,13 @@ def _models_dir(given: Path | None, scratch: Path) -> tuple[Path, str]:
         return given, str(given)
     if shipped_models_present():
         return SHIPPED_DIR, "shipped models (data/models)"
-    code = "import sys; from pathlib import Path; from tests.ml.tiny_models import " \
-           "build_tiny_models; build_tiny_models(Path(sys.argv[1]))"
-    subprocess.run([sys.executable, "-c", code, str(scratch)], cwd=ROOT, check=True,
-                   capture_output=True)  # TensorFlow stays out of this process until measured
+    code = (
+        "import sys; from pathlib import Path; from tests.ml.tiny_models import "
+        "build_tiny_models; build_tiny_models(Path(sys.argv[1]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(scratch)], cwd=ROOT, check=True, capture_output=True
+    )  # TensorFlow stays out of this process until measured
     return scratch, "untrained models of the shipped architectures (data/models is empty)"
 
 
@@ -174,8 +177,10 @@ async def run(models_dir: Path, repeat: int) -> None:
             rounds = [await _stalls(env, world.actors, general) for _ in range(ROUNDS)]
             service = bot.get_cog("ML").service  # type: ignore[union-attr]
             generator, classifier = service.models.generator, service.models.classifier
-        alone = [await _service_stalls(models_dir, f"sqlite+aiosqlite:///{tmp}/bench.db")
-                 for _ in range(ROUNDS)]
+        alone = [
+            await _service_stalls(models_dir, f"sqlite+aiosqlite:///{tmp}/bench.db")
+            for _ in range(ROUNDS)
+        ]
 
     import keras
 
@@ -192,14 +197,18 @@ async def run(models_dir: Path, repeat: int) -> None:
     print(f"{'/gan sample 16 (tf.function + PNG)':<44} {sample_ms:8.2f} ms  (target <= 15)")
     print(f"{'  of which tf.function inference':<44} {function_ms:8.2f} ms")
     print(f"{'  model.predict on the same batch':<44} {predict_ms:8.2f} ms")
-    print(f"{'  speed-up, predict vs whole request':<44} {predict_ms / sample_ms:8.1f} x   "
-          f"(target >= 5)")
+    print(
+        f"{'  speed-up, predict vs whole request':<44} {predict_ms / sample_ms:8.1f} x   "
+        f"(target >= 5)"
+    )
     print(f"{'/cnn predict (decode..chart, no download)':<44} {cnn_ms:8.2f} ms  (target <= 10)")
     for title, figures in (("service", alone), ("bot+SimCord", rounds)):
         for number, (stall, p99, wall) in enumerate(figures, 1):
             label = f"loop stall, {CONCURRENT} concurrent, {title} #{number}"
-            print(f"{label:<44} {stall:8.2f} ms  (target <= 20; p99 {p99:.2f} ms; "
-                  f"all done in {wall:.2f} s)")
+            print(
+                f"{label:<44} {stall:8.2f} ms  (target <= 20; p99 {p99:.2f} ms; "
+                f"all done in {wall:.2f} s)"
+            )
     print(f"{'resident memory before first ML command':<44} {before:8.1f} MiB")
     print(f"{'resident memory after first ML command':<44} {after:8.1f} MiB")
 

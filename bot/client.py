@@ -190,7 +190,9 @@ class AiclubBot(commands.AutoShardedBot):
         else:
             error_id = uuid.uuid4().hex[:8]
             log.error(
-                "error %s in /%s", error_id, getattr(interaction.command, "qualified_name", "?"),
+                "error %s in /%s",
+                error_id,
+                getattr(interaction.command, "qualified_name", "?"),
                 exc_info=original,
             )
             message = t(lang, "errors.unexpected", error_id=error_id)

@@ -20,8 +20,9 @@ async def get_settings(session: AsyncSession, guild_id: int, now: datetime) -> G
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         await session.execute(
             insert(GuildSettings)
-            .values(guild_id=guild_id, language="en", timezone="UTC", created_at=now,
-                    updated_at=now)
+            .values(
+                guild_id=guild_id, language="en", timezone="UTC", created_at=now, updated_at=now
+            )
             .on_conflict_do_nothing(index_elements=["guild_id"])
         )
         settings = await session.get(GuildSettings, guild_id)

@@ -11,7 +11,7 @@ import discord
 from bot.formatting import discord_timestamp
 from bot.i18n import t
 from bot.questions.bank import Question
-from bot.questions.scoring import Feedback
+from bot.questions.scoring import MISCONCEPTION_PENALTY, Feedback, PointResult
 from bot.questions.service import AnswerResult, RevealStats
 from bot.questions.topics import TOPICS
 
@@ -59,13 +59,22 @@ def feedback_embed(
     if feedback.reason:
         embed.description = t(lang, f"feedback.reason.{feedback.reason}")
     labels = {p.id: p.label.get(lang) for p in question.key_points or ()}
+    notes: list[str] = []
     covered = [p for p in feedback.points if p.covered]
     missed = [p for p in feedback.points if not p.covered]
     if covered:
-        lines = [f"✅ **{labels.get(p.id, p.label)}** — “{_quote(p.evidence)}”" for p in covered]
+        lines = [f"✅ **{_point_label(p, labels, lang)}** — “{_quote(p.evidence)}”"
+                 + (f" {t(lang, 'feedback.by_meaning')}" if p.semantic else "")
+                 for p in covered]
         embed.add_field(name=t(lang, "feedback.covered"), value=_clip(lines), inline=False)
+    if feedback.misconceptions:
+        lines = [f"❌ **{m.label}** — “{_quote(m.evidence)}”\n"
+                 f"↳ {t(lang, 'feedback.correction')}: {m.correction}"
+                 for m in feedback.misconceptions]
+        name = t(lang, "feedback.misconceptions", penalty=f"{MISCONCEPTION_PENALTY:g}")
+        embed.add_field(name=name, value=_clip(lines), inline=False)
     if missed and reveal_missed:
-        lines = [f"▫️ {labels.get(p.id, p.label)}" for p in missed]
+        lines = [f"▫️ {_point_label(p, labels, lang)}" for p in missed]
         embed.add_field(name=t(lang, "feedback.missed"), value=_clip(lines), inline=False)
     elif missed:
         embed.add_field(name=t(lang, "feedback.missed"),
@@ -77,11 +86,20 @@ def feedback_embed(
         embed.add_field(name=t(lang, "feedback.points"), value=f"+{result.points:g}")
         embed.add_field(name=t(lang, "feedback.streak"), value=str(result.streak))
         if not result.first_attempt:
-            embed.set_footer(text=t(lang, "feedback.already_answered"))
+            notes.append(t(lang, "feedback.already_answered"))
     if reveal_missed:
         embed.add_field(name=t(lang, "feedback.reference"),
                         value=question.reference_answer.get(lang)[:1024], inline=False)
+    if question.type == "short" and feedback.graded_by == "lexical":
+        notes.append(t(lang, "feedback.grading_lexical"))
+    if notes:
+        embed.set_footer(text="\n".join(notes))
     return embed
+
+
+def _point_label(point: PointResult, labels: dict[str, str], lang: str) -> str:
+    label = labels.get(point.id, point.label)
+    return f"{label} ({t(lang, 'feedback.bonus')})" if point.kind == "bonus" else label
 
 
 def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.Embed:
@@ -105,6 +123,17 @@ def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.E
         label = next(p.label.get(lang) for p in question.key_points or ()
                      if p.id == stats.most_missed)
         embed.add_field(name=t(lang, "reveal.most_missed"), value=label, inline=False)
+    if stats.misconceptions:
+        known = {m.id: m for m in question.misconceptions}
+        lines = [
+            t(lang, "reveal.misconception_line", label=item.label.get(lang), count=count,
+              correction=item.correction.get(lang))
+            for mid, count in stats.misconceptions
+            if (item := known.get(mid)) is not None
+        ]
+        if lines:
+            embed.add_field(name=t(lang, "reveal.misconceptions"), value=_clip(lines),
+                            inline=False)
     return embed
 
 

@@ -11,6 +11,7 @@ from bot.events import digest as digests
 from bot.events import service as event_service
 from bot.guilds import get_settings, set_language
 from bot.i18n import t
+from bot.questions import review
 from bot.questions import service as questions
 from bot.questions.schedule import suggest_timezones
 from bot.questions.topics import TOPICS
@@ -45,12 +46,21 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             settings = await get_settings(session, interaction.guild_id, self.bot.clock.now())
+            daily = await questions.get_daily_config(
+                session, interaction.guild_id, self.bot.clock.now()
+            )
             await session.commit()
         embed = discord.Embed(title=t(lang, "config.show_title"), color=0x5865F2)
         embed.add_field(
             name=t(lang, "config.language"), value=t(lang, f"language_names.{settings.language}")
         )
         embed.add_field(name=t(lang, "config.timezone"), value=settings.timezone)
+        embed.add_field(
+            name=t(lang, "review.channel_field"),
+            value=f"<#{daily.review_channel_id}>"
+            if daily.review_channel_id
+            else t(lang, "daily.none"),
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="language", description="Set this server's default language")
@@ -66,7 +76,6 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             ephemeral=True,
         )
 
-
     @app_commands.command(name="daily", description="Daily question: channel, time, timezone…")
     @app_commands.describe(
         channel="Where the daily question is posted",
@@ -76,6 +85,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         topic="Only post this topic ('any' rotates through all)",
         role="Role to ping with each question",
         expert_role="Members with this role may adjust scores",
+        review_channel="Where members' review requests go (experts decide there)",
     )
     @app_commands.choices(language=LANGUAGE_CHOICES, topic=TOPIC_CHOICES)
     async def daily(
@@ -88,38 +98,69 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         topic: str | None = None,
         role: discord.Role | None = None,
         expert_role: discord.Role | None = None,
+        review_channel: discord.TextChannel | None = None,
     ) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             settings, config = await questions.configure_daily(
-                session, interaction.guild_id, now,
-                channel_id=channel.id if channel else None, post_time=time, timezone=timezone,
-                language=language, topic=topic, ping_role_id=role.id if role else None,
+                session,
+                interaction.guild_id,
+                now,
+                channel_id=channel.id if channel else None,
+                post_time=time,
+                timezone=timezone,
+                language=language,
+                topic=topic,
+                ping_role_id=role.id if role else None,
                 expert_role_id=expert_role.id if expert_role else None,
             )
+            if review_channel is not None:
+                await review.set_review_channel(
+                    session, interaction.guild_id, review_channel.id, now
+                )
             await session.commit()
         lang = await self.bot.lang_for(interaction)
         none = t(lang, "daily.none")
         embed = discord.Embed(title=t(lang, "daily.settings_title"), color=0x5865F2)
-        embed.add_field(name=t(lang, "daily.channel"),
-                        value=f"<#{config.channel_id}>" if config.channel_id else none)
+        embed.add_field(
+            name=t(lang, "daily.channel"),
+            value=f"<#{config.channel_id}>" if config.channel_id else none,
+        )
         embed.add_field(name=t(lang, "daily.time"), value=f"{config.post_time} {settings.timezone}")
-        embed.add_field(name=t(lang, "config.language"),
-                        value=t(lang, f"language_names.{settings.language}"))
-        embed.add_field(name=t(lang, "daily.topic"),
-                        value=TOPICS[config.topic].label(lang) if config.topic
-                        else t(lang, "daily.any_topic"))
-        embed.add_field(name=t(lang, "daily.role"),
-                        value=f"<@&{config.ping_role_id}>" if config.ping_role_id else none)
-        embed.add_field(name=t(lang, "daily.expert_role"),
-                        value=f"<@&{config.expert_role_id}>" if config.expert_role_id else none)
+        embed.add_field(
+            name=t(lang, "config.language"), value=t(lang, f"language_names.{settings.language}")
+        )
+        embed.add_field(
+            name=t(lang, "daily.topic"),
+            value=TOPICS[config.topic].label(lang) if config.topic else t(lang, "daily.any_topic"),
+        )
+        embed.add_field(
+            name=t(lang, "daily.role"),
+            value=f"<@&{config.ping_role_id}>" if config.ping_role_id else none,
+        )
+        embed.add_field(
+            name=t(lang, "daily.expert_role"),
+            value=f"<@&{config.expert_role_id}>" if config.expert_role_id else none,
+        )
+        embed.add_field(
+            name=t(lang, "review.channel_field"),
+            value=f"<#{config.review_channel_id}>" if config.review_channel_id else none,
+        )
+        if review_channel is not None and not _can_post(interaction, review_channel):
+            embed.add_field(
+                name="⚠️",
+                inline=False,
+                value=t(lang, "review.channel_cant_post", channel=review_channel.mention),
+            )
         changed = any(
-            v is not None for v in (channel, time, timezone, language, topic, role, expert_role)
+            v is not None
+            for v in (channel, time, timezone, language, topic, role, expert_role, review_channel)
         )
         if changed:
             self.bot.dispatch("daily_config_changed", interaction.guild_id)
-            embed.description = t(lang, "daily.saved", time=config.post_time,
-                                  timezone=settings.timezone)
+            embed.description = t(
+                lang, "daily.saved", time=config.post_time, timezone=settings.timezone
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="events", description="Events: reminders, organiser role, channel")
@@ -138,22 +179,31 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             config = await event_service.configure_events(
-                session, interaction.guild_id, now, reminders=reminders,
+                session,
+                interaction.guild_id,
+                now,
+                reminders=reminders,
                 organiser_role_id=organiser_role.id if organiser_role else None,
-                channel_id=channel.id if channel else None)
+                channel_id=channel.id if channel else None,
+            )
             settings = await get_settings(session, interaction.guild_id, now)
             await session.commit()
         lang = await self.bot.lang_for(interaction)
         none = t(lang, "daily.none")
         embed = discord.Embed(title=t(lang, "events.settings_title"), color=0x5865F2)
-        embed.add_field(name=t(lang, "events.settings_channel"),
-                        value=f"<#{config.channel_id}>" if config.channel_id
-                        else t(lang, "events.settings_channel_default"))
-        embed.add_field(name=t(lang, "events.settings_role"),
-                        value=f"<@&{config.organiser_role_id}>" if config.organiser_role_id
-                        else none)
-        embed.add_field(name=t(lang, "events.settings_reminders"),
-                        value=event_service.describe_offsets(config))
+        embed.add_field(
+            name=t(lang, "events.settings_channel"),
+            value=f"<#{config.channel_id}>"
+            if config.channel_id
+            else t(lang, "events.settings_channel_default"),
+        )
+        embed.add_field(
+            name=t(lang, "events.settings_role"),
+            value=f"<@&{config.organiser_role_id}>" if config.organiser_role_id else none,
+        )
+        embed.add_field(
+            name=t(lang, "events.settings_reminders"), value=event_service.describe_offsets(config)
+        )
         embed.add_field(name=t(lang, "config.timezone"), value=settings.timezone)
         if any(v is not None for v in (reminders, organiser_role, channel)):
             self.bot.dispatch("event_config_changed", interaction.guild_id)
@@ -177,18 +227,31 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             config = await digests.configure_digest(
-                session, interaction.guild_id, now, channel_id=channel.id if channel else None,
-                weekday=day, post_time=time)
+                session,
+                interaction.guild_id,
+                now,
+                channel_id=channel.id if channel else None,
+                weekday=day,
+                post_time=time,
+            )
             settings = await get_settings(session, interaction.guild_id, now)
             await session.commit()
         lang = await self.bot.lang_for(interaction)
         embed = discord.Embed(title=t(lang, "digest.settings_title"), color=0x5865F2)
-        embed.add_field(name=t(lang, "digest.settings_channel"),
-                        value=f"<#{config.channel_id}>" if config.channel_id
-                        else t(lang, "daily.none"))
-        embed.add_field(name=t(lang, "digest.settings_when"), value=t(
-            lang, "digest.settings_when_value", day=t(lang, f"digest.day.{config.weekday}"),
-            time=config.post_time, timezone=settings.timezone))
+        embed.add_field(
+            name=t(lang, "digest.settings_channel"),
+            value=f"<#{config.channel_id}>" if config.channel_id else t(lang, "daily.none"),
+        )
+        embed.add_field(
+            name=t(lang, "digest.settings_when"),
+            value=t(
+                lang,
+                "digest.settings_when_value",
+                day=t(lang, f"digest.day.{config.weekday}"),
+                time=config.post_time,
+                timezone=settings.timezone,
+            ),
+        )
         if any(v is not None for v in (channel, day, time)):
             self.bot.dispatch("digest_config_changed", interaction.guild_id)
             embed.description = t(lang, "digest.settings_saved")
@@ -199,6 +262,15 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current)]
+
+
+def _can_post(interaction: discord.Interaction, channel: discord.abc.GuildChannel) -> bool:
+    """Whether the bot may post embeds in ``channel`` (True when it cannot tell)."""
+    me = interaction.guild.me if interaction.guild else None
+    if me is None:
+        return True
+    perms = channel.permissions_for(me)
+    return perms.view_channel and perms.send_messages and perms.embed_links
 
 
 class Config(commands.Cog):

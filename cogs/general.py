@@ -14,6 +14,7 @@ from bot.client import AiclubBot
 from bot.formatting import human_duration
 from bot.help import help_sections
 from bot.i18n import t
+from bot.questions import semantic
 
 
 class General(commands.Cog):
@@ -67,7 +68,17 @@ class General(commands.Cog):
             value=t(lang, "about.tf_loaded" if tf_loaded else "about.tf_not_loaded"),
         )
         embed.add_field(name=t(lang, "about.models"), value=models, inline=False)
+        embed.add_field(name=t(lang, "about.grading"), value=_grading(lang), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def _grading(lang: str) -> str:
+    """How answers are graded now: with the sentence encoder (loaded or not yet) or lexically."""
+    status = semantic.status()
+    if not status.available:
+        return t(lang, "about.grading_lexical", reason=status.detail)
+    key = "about.grading_loaded" if status.loaded else "about.grading_lazy"
+    return t(lang, key, encoder=semantic.ENCODER_NAME)
 
 
 async def setup(bot: AiclubBot) -> None:

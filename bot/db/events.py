@@ -26,7 +26,9 @@ class EventConfig(Base):
     __tablename__ = "event_config"
 
     guild_id: Mapped[int] = mapped_column(
-        Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), primary_key=True,
+        Snowflake,
+        ForeignKey("guild_settings.guild_id", ondelete="CASCADE"),
+        primary_key=True,
         autoincrement=False,
     )
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -85,7 +87,9 @@ class DigestConfig(Base):
     __tablename__ = "digest_config"
 
     guild_id: Mapped[int] = mapped_column(
-        Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), primary_key=True,
+        Snowflake,
+        ForeignKey("guild_settings.guild_id", ondelete="CASCADE"),
+        primary_key=True,
         autoincrement=False,
     )
     channel_id: Mapped[int | None] = mapped_column(Snowflake)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -25,7 +26,9 @@ class DailyConfig(Base):
     __tablename__ = "daily_config"
 
     guild_id: Mapped[int] = mapped_column(
-        Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), primary_key=True,
+        Snowflake,
+        ForeignKey("guild_settings.guild_id", ondelete="CASCADE"),
+        primary_key=True,
         autoincrement=False,
     )
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -33,6 +36,7 @@ class DailyConfig(Base):
     topic: Mapped[str | None] = mapped_column(String(40))
     ping_role_id: Mapped[int | None] = mapped_column(Snowflake)
     expert_role_id: Mapped[int | None] = mapped_column(Snowflake)
+    review_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     answer_hours: Mapped[int] = mapped_column(Integer, default=24)
     updated_at: Mapped[datetime]
 
@@ -82,6 +86,8 @@ class Answer(Base):
     score: Mapped[float] = mapped_column(Float)
     points: Mapped[float] = mapped_column(Float)
     covered: Mapped[str] = mapped_column(String(400))  # comma-separated key point ids
+    # comma-separated ids of the misconceptions the answer stated
+    misconceptions: Mapped[str] = mapped_column(String(400), default="", server_default="")
     local_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime]
 
@@ -120,7 +126,11 @@ class LeaderboardPoints(Base):
 
 
 class ScoreAdjustment(Base):
-    """Audit trail of manual point changes (`/score adjust`)."""
+    """Audit trail of point changes: `/score adjust` and expert review decisions.
+
+    A review decision names the reviewed answer in ``answer_id`` (a confirmation is kept with
+    0 points); manual adjustments leave it empty.
+    """
 
     __tablename__ = "score_adjustments"
 
@@ -132,4 +142,42 @@ class ScoreAdjustment(Base):
     points: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(200))
     by_user_id: Mapped[int] = mapped_column(Snowflake)
+    created_at: Mapped[datetime]
+    answer_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("answers.id", ondelete="SET NULL")
+    )
+
+
+REVIEW_STATUSES = ("pending", "confirmed", "changed")
+
+
+class ReviewRequest(Base):
+    """A member's request for an expert to review the automatic score of a daily answer.
+
+    At most one per answer (``UNIQUE answer_id``). It is decided once: the decision is an
+    ``UPDATE … WHERE status = 'pending'``, so of two experts deciding at once one wins.
+    """
+
+    __tablename__ = "review_requests"
+    __table_args__ = (
+        UniqueConstraint("answer_id"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'changed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), index=True
+    )
+    answer_id: Mapped[int] = mapped_column(Integer, ForeignKey("answers.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    note: Mapped[str | None] = mapped_column(String(500))
+    lang: Mapped[str] = mapped_column(String(5))  # the member's language, for the outcome DM
+    channel_id: Mapped[int] = mapped_column(Snowflake)  # where the card was posted
+    message_id: Mapped[int] = mapped_column(Snowflake)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    auto_score: Mapped[float] = mapped_column(Float)
+    final_score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[int | None] = mapped_column(Snowflake)
+    decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -159,8 +159,14 @@ async def _events(session: AsyncSession, guild_id: int, now: datetime) -> tuple[
     upcoming = await upcoming_events(session, guild_id, now, until=now + timedelta(days=7))
     counts = await rsvp_counts(session, [item.event.id for item in upcoming])
     return tuple(
-        EventLine(item.event.id, item.event.title, item.start, counts[item.event.id].going,
-                  counts[item.event.id].maybe, item.event.capacity)
+        EventLine(
+            item.event.id,
+            item.event.title,
+            item.start,
+            counts[item.event.id].going,
+            counts[item.event.id].maybe,
+            item.event.capacity,
+        )
         for item in upcoming
     )
 
@@ -169,9 +175,9 @@ async def _improved(
     session: AsyncSession, guild_id: int, last: str, before: str
 ) -> tuple[tuple[int, float], ...]:
     rows = await session.execute(
-        select(LeaderboardPoints.user_id, LeaderboardPoints.scope, LeaderboardPoints.points)
-        .where(LeaderboardPoints.guild_id == guild_id,
-               LeaderboardPoints.scope.in_([last, before]))
+        select(LeaderboardPoints.user_id, LeaderboardPoints.scope, LeaderboardPoints.points).where(
+            LeaderboardPoints.guild_id == guild_id, LeaderboardPoints.scope.in_([last, before])
+        )
     )
     delta: dict[int, float] = {}
     for user_id, scope, points in rows:
@@ -185,9 +191,11 @@ async def _questions(
 ) -> tuple[QuestionLine, ...]:
     posts = await session.scalars(
         select(QuestionPost)
-        .where(QuestionPost.guild_id == guild_id,
-               QuestionPost.local_date >= monday,
-               QuestionPost.local_date < monday + timedelta(days=7))
+        .where(
+            QuestionPost.guild_id == guild_id,
+            QuestionPost.local_date >= monday,
+            QuestionPost.local_date < monday + timedelta(days=7),
+        )
         .order_by(QuestionPost.local_date)
     )
     lines = []
@@ -196,11 +204,19 @@ async def _questions(
         if question is None:
             continue
         stats = await reveal_stats(session, question, post.id)
-        missed = next((p.label.get(lang) for p in question.key_points or ()
-                       if p.id == stats.most_missed), None)
+        missed = next(
+            (p.label.get(lang) for p in question.key_points or () if p.id == stats.most_missed),
+            None,
+        )
         prompt = question.prompt.get(lang)
-        lines.append(QuestionLine(prompt if len(prompt) <= 90 else prompt[:89] + "…",
-                                  stats.answers, stats.average, missed))
+        lines.append(
+            QuestionLine(
+                prompt if len(prompt) <= 90 else prompt[:89] + "…",
+                stats.answers,
+                stats.average,
+                missed,
+            )
+        )
     return tuple(lines)
 
 
@@ -208,8 +224,11 @@ async def _weakest_topic(session: AsyncSession, guild_id: int, monday: date) -> 
     row = (
         await session.execute(
             select(Answer.topic, func.avg(Answer.score).label("average"))
-            .where(Answer.guild_id == guild_id, Answer.local_date >= monday,
-                   Answer.local_date < monday + timedelta(days=7))
+            .where(
+                Answer.guild_id == guild_id,
+                Answer.local_date >= monday,
+                Answer.local_date < monday + timedelta(days=7),
+            )
             .group_by(Answer.topic)
             .order_by("average", Answer.topic)
             .limit(1)
@@ -304,6 +323,13 @@ class DigestSender:
             error = f"{type(exc).__name__}: {exc}"
             log.warning("digest %s of guild %s failed: %s", claimed.week, guild_id, error)
         async with self.db.session() as session:
-            await ledger.finish(session, guild_id, LEDGER_KIND, claimed.week, self.clock.now(),
-                                message_id=message_id, error=error)
+            await ledger.finish(
+                session,
+                guild_id,
+                LEDGER_KIND,
+                claimed.week,
+                self.clock.now(),
+                message_id=message_id,
+                error=error,
+            )
         return error is None

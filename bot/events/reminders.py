@@ -84,14 +84,18 @@ def due_between(
     found = []
     for offset in (*offsets, 0):
         delta = timedelta(minutes=offset)
-        for occurrence in occurrences(start_utc, tz, rrule, after + delta + _TICK,
-                                      until + delta + _TICK):
+        for occurrence in occurrences(
+            start_utc, tz, rrule, after + delta + _TICK, until + delta + _TICK
+        ):
             found.append(Due(occurrence - delta, occurrence, offset))
     return sorted(found)
 
 
 def next_due(
-    start_utc: datetime, tz: ZoneInfo, rrule: str | None, offsets: tuple[int, ...],
+    start_utc: datetime,
+    tz: ZoneInfo,
+    rrule: str | None,
+    offsets: tuple[int, ...],
     after: datetime,
 ) -> Due | None:
     """The first reminder due strictly after ``after``, or None when the series is over."""
@@ -142,7 +146,11 @@ async def claim_due(
     claimed = []
     for due in due_between(event.start_at, tz, event.rrule, offsets, after, now):
         if sendable(due, now, grace) and await ledger.claim(
-            session, event.guild_id, LEDGER_KIND, due.key(event.id), now,
+            session,
+            event.guild_id,
+            LEDGER_KIND,
+            due.key(event.id),
+            now,
             channel_id=event.thread_id or event.channel_id,
         ):
             claimed.append(due)

@@ -147,8 +147,14 @@ def _rule_error(exc: EventRuleError) -> UserError:
 def _validate(draft: Draft, now: datetime, active_count: int) -> None:
     try:
         validate_event_fields(
-            draft.title, draft.start_at, draft.duration, draft.capacity, draft.rrule, now,
-            active_count, draft.location,
+            draft.title,
+            draft.start_at,
+            draft.duration,
+            draft.capacity,
+            draft.rrule,
+            now,
+            active_count,
+            draft.location,
         )
     except EventRuleError as exc:
         raise _rule_error(exc) from None
@@ -190,10 +196,14 @@ async def active_event_count(
     session: AsyncSession, guild_id: int, now: datetime, exclude: int | None = None
 ) -> int:
     """Scheduled events of the guild that are repeating or not over yet."""
-    query = select(func.count()).select_from(Event).where(
-        Event.guild_id == guild_id,
-        Event.status == SCHEDULED,
-        or_(Event.rrule.is_not(None), Event.start_at > now - timedelta(days=7)),
+    query = (
+        select(func.count())
+        .select_from(Event)
+        .where(
+            Event.guild_id == guild_id,
+            Event.status == SCHEDULED,
+            or_(Event.rrule.is_not(None), Event.start_at > now - timedelta(days=7)),
+        )
     )
     if exclude is not None:
         query = query.where(Event.id != exclude)
@@ -233,8 +243,15 @@ async def prepare_event(
     except ValueError:
         raise UserError("events.rule.bad_rrule") from None
     draft = Draft(
-        title.strip(), start_at, length, kind, _where(where, voice_channel_id), voice_channel_id,
-        (description or "").strip()[:1000], capacity, rrule,
+        title.strip(),
+        start_at,
+        length,
+        kind,
+        _where(where, voice_channel_id),
+        voice_channel_id,
+        (description or "").strip()[:1000],
+        capacity,
+        rrule,
     )
     count = max(await active_event_count(session, guild_id, now), native_count)
     _validate(draft, now, count)
@@ -404,18 +421,19 @@ class RsvpResult:
 async def _locked_event(session: AsyncSession, event_id: int) -> Event | None:
     """The event row, locked until commit on PostgreSQL (serializes capacity checks)."""
     return await session.scalar(
-        select(Event).where(Event.id == event_id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
 async def _going_count(session: AsyncSession, event_id: int) -> int:
     return int(
         await session.scalar(
-            select(func.count()).select_from(Rsvp).where(
-                Rsvp.event_id == event_id, Rsvp.status == GOING
-            )
+            select(func.count())
+            .select_from(Rsvp)
+            .where(Rsvp.event_id == event_id, Rsvp.status == GOING)
         )
         or 0
     )
@@ -469,7 +487,8 @@ async def set_rsvp(
     if choice == GOING and previous in (GOING, WAITLIST):
         status = previous
     elif (
-        choice == GOING and event.capacity is not None
+        choice == GOING
+        and event.capacity is not None
         and await _going_count(session, event_id) >= event.capacity
     ):
         status = WAITLIST
@@ -533,13 +552,21 @@ async def edit_event(
         location, voice = _where(where, voice_channel_id), voice_channel_id
     draft = Draft(
         title.strip() if title is not None else event.title,
-        start_at, length, kind or event.kind, location, voice,
+        start_at,
+        length,
+        kind or event.kind,
+        location,
+        voice,
         description.strip()[:1000] if description is not None else event.description,
-        capacity if capacity is not None else event.capacity, event.rrule,
+        capacity if capacity is not None else event.capacity,
+        event.rrule,
     )
     # An unchanged start is checked as its coming occurrence (a running one counts as now).
-    checked = draft if start is not None else replace(
-        draft, start_at=max(upcoming, now + timedelta(minutes=1)))
+    checked = (
+        draft
+        if start is not None
+        else replace(draft, start_at=max(upcoming, now + timedelta(minutes=1)))
+    )
     _validate(checked, now, await active_event_count(session, guild_id, now, exclude=event.id))
     time_changed = start_at != event.start_at or length != duration_of(event)
     event.title, event.start_at, event.kind = draft.title, draft.start_at, draft.kind

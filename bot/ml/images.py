@@ -113,7 +113,7 @@ def _crop_to_ink(gray: np.ndarray) -> np.ndarray:
     cols = np.flatnonzero((gray > threshold).any(axis=0))
     if rows.size == 0 or cols.size == 0:
         return gray  # a blank picture: nothing to crop
-    return gray[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    return gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _pad_square(gray: np.ndarray, margin: float) -> np.ndarray:
@@ -121,5 +121,5 @@ def _pad_square(gray: np.ndarray, margin: float) -> np.ndarray:
     canvas = np.zeros((side, side), dtype=np.float32)
     top = (side - gray.shape[0]) // 2
     left = (side - gray.shape[1]) // 2
-    canvas[top: top + gray.shape[0], left: left + gray.shape[1]] = gray
+    canvas[top : top + gray.shape[0], left : left + gray.shape[1]] = gray
     return canvas

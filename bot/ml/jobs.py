@@ -161,5 +161,6 @@ def classify_heldout(classifier: Classifier, pick: int) -> Prediction:
     pixels = images[index]
     seen = np.rint(pixels * (255.0 / card.raw_max)).astype(np.uint8)
     result = _prediction(classifier, pixels, seen)
-    return replace(result, truth=card.class_names[int(labels[index])], index=index,
-                   heldout_size=len(labels))
+    return replace(
+        result, truth=card.class_names[int(labels[index])], index=index, heldout_size=len(labels)
+    )

@@ -37,9 +37,7 @@ class WorkLimiter:
     _last_start: dict[tuple[int, int], datetime] = field(default_factory=dict)
     queued: int = 0
 
-    def admit(
-        self, guild_id: int, member_id: int, now: datetime, job_seconds: float = 1.0
-    ) -> int:
+    def admit(self, guild_id: int, member_id: int, now: datetime, job_seconds: float = 1.0) -> int:
         """Admit a job and return its place in the queue (1 = next), or raise LimitError.
 
         A refusal says when to retry (``seconds``); for a busy member or guild it also gives
@@ -62,8 +60,9 @@ class WorkLimiter:
         self._members[key] += 1
         self._guilds[guild_id] += 1
         if len(self._last_start) >= PRUNE_AT:  # forget members whose cooldown is over
-            self._last_start = {k: t for k, t in self._last_start.items()
-                                if now - t < self.cooldown}
+            self._last_start = {
+                k: t for k, t in self._last_start.items() if now - t < self.cooldown
+            }
         self._last_start[key] = now
         self.queued += 1
         return self.queued

@@ -40,8 +40,9 @@ def digit_grid_png(
     rows = math.ceil(count / columns)
     cell_w, cell_h, caption = width * scale, height * scale, max(14, scale * 2)
     pad = 6
-    sheet = Image.new(mode, (columns * (cell_w + pad) + pad,
-                             rows * (cell_h + caption + pad) + pad), background)
+    sheet = Image.new(
+        mode, (columns * (cell_w + pad) + pad, rows * (cell_h + caption + pad) + pad), background
+    )
     draw = ImageDraw.Draw(sheet)
     font = _font(caption - 4)
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
@@ -68,8 +69,9 @@ def morph_gif(frames: np.ndarray, *, scale: int, frame_ms: int = 120) -> bytes:
     pictures = [_upscale(frame, scale).convert("P") for frame in frames]
     sequence = pictures + pictures[-2:0:-1]
     out = io.BytesIO()
-    sequence[0].save(out, "GIF", save_all=True, append_images=sequence[1:],
-                     duration=frame_ms, loop=0, disposal=2)
+    sequence[0].save(
+        out, "GIF", save_all=True, append_images=sequence[1:], duration=frame_ms, loop=0, disposal=2
+    )
     return out.getvalue()
 
 
@@ -83,8 +85,7 @@ def probability_chart_png(
     bar_h, gap, label_w, bar_w = 18, 6, 28, 260
     preview = _upscale(seen, max(1, 144 // max(seen.shape)))
     height = max(len(class_names) * (bar_h + gap) + gap, preview.height + 2 * gap)
-    sheet = Image.new("L", (preview.width + 3 * gap + label_w + bar_w + 60, height),
-                      BACKGROUND[1])
+    sheet = Image.new("L", (preview.width + 3 * gap + label_w + bar_w + 60, height), BACKGROUND[1])
     sheet.paste(preview.convert("L"), (gap, gap))
     draw = ImageDraw.Draw(sheet)
     font = _font(14)
@@ -96,6 +97,11 @@ def probability_chart_png(
         length = round(bar_w * float(probability))
         shade = TOP_BAR if index in best else OTHER_BAR
         draw.rectangle((x0 + label_w, y, x0 + label_w + max(length, 1), y + bar_h), fill=shade)
-        draw.text((x0 + label_w + length + 4, y + bar_h // 2), f"{probability:.0%}",
-                  fill=INK[0], font=font, anchor="lm")
+        draw.text(
+            (x0 + label_w + length + 4, y + bar_h // 2),
+            f"{probability:.0%}",
+            fill=INK[0],
+            font=font,
+            anchor="lm",
+        )
     return _png(sheet)

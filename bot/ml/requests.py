@@ -96,10 +96,16 @@ class MorphRequest:
 
     def parameters(self) -> dict[str, Any]:
         """The options as recorded and shown."""
-        return {"from_digit": self.start, "to_digit": self.end, "steps": self.steps,
-                "seed": self.seed}
+        return {
+            "from_digit": self.start,
+            "to_digit": self.end,
+            "steps": self.steps,
+            "seed": self.seed,
+        }
 
     def command(self) -> str:
         """The slash command that reproduces this animation."""
-        return (f"/gan interpolate from_digit:{self.start} to_digit:{self.end} "
-                f"steps:{self.steps} seed:{self.seed}")
+        return (
+            f"/gan interpolate from_digit:{self.start} to_digit:{self.end} "
+            f"steps:{self.steps} seed:{self.seed}"
+        )

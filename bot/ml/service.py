@@ -189,8 +189,7 @@ class InferenceService:
         if loading.cancelled():
             return
         if (error := loading.exception()) is not None:
-            log.error("loading the ML models failed; retrying on the next request",
-                      exc_info=error)
+            log.error("loading the ML models failed; retrying on the next request", exc_info=error)
             return
         self._models = loading.result()
         log.info("ML models ready: %s", ", ".join(self._models.versions()) or "none")
@@ -211,8 +210,10 @@ class InferenceService:
     async def cards(self) -> dict[str, ModelCard | str]:
         """Each model's card, or why it is not served; loaded cards when loaded, else the files."""
         if self._models is not None:
-            return {kind: self._models.card(kind) or self._models.problems.get(kind, "?")
-                    for kind in KINDS}
+            return {
+                kind: self._models.card(kind) or self._models.problems.get(kind, "?")
+                for kind in KINDS
+            }
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, read_cards, self.config.models_dir)
 

@@ -88,8 +88,12 @@ class TfGenerator:
         if _shape(model.outputs[0])[1:] != image:
             raise ModelLoadError(f"{card.model_file.name} does not make {image} images")
 
-        @tf.function(input_signature=[tf.TensorSpec([None, latent], tf.float32),
-                                      tf.TensorSpec([None], tf.int32)])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, latent], tf.float32),
+                tf.TensorSpec([None], tf.int32),
+            ]
+        )
         def generate(z: tf.Tensor, label: tf.Tensor) -> tf.Tensor:
             return model([z, label], training=False)
 
@@ -117,8 +121,12 @@ class TfGenerator:
             return None, None
         table = np.asarray(layer.embeddings.numpy(), dtype=np.float32)
 
-        @tf.function(input_signature=[tf.TensorSpec([None, self.card.latent_dim], tf.float32),
-                                      tf.TensorSpec([None, table.shape[1]], tf.float32)])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, self.card.latent_dim], tf.float32),
+                tf.TensorSpec([None, table.shape[1]], tf.float32),
+            ]
+        )
         def from_embedding(z: tf.Tensor, embedded: tf.Tensor) -> tf.Tensor:
             return tail([z, embedded], training=False)
 

@@ -23,8 +23,10 @@ from bot.questions.normalize import (
 
 Lang = Literal["en", "zh"]
 
+# List fragments split at commas, semicolons, 、, slashes, colons and "and" / 和 …, not at
+# brackets: "sinusoidal (original paper)" is a term with its gloss, not two bare terms.
 _FRAGMENT_SPLIT = re.compile(
-    r"[,，、;；/|:：()（）\[\]]+|\s+(?:and|or|plus|&)\s+|以及|和|与|或|及", re.IGNORECASE
+    r"[,，、;；/|:：]+|\s+(?:and|or|plus|&)\s+|以及|和|与|或|及", re.IGNORECASE
 )
 _ZH_FUNCTION_RE = re.compile(f"[{''.join(sorted(ZH_FUNCTION_CHARS))}]")
 
@@ -56,9 +58,12 @@ class Answer:
 
     __slots__ = (
         "cjk",
+        "clause_of",
         "distinct",
         "length",
         "lines",
+        "piece_of",
+        "pieces",
         "sentence_of",
         "sentences",
         "size",
@@ -68,10 +73,14 @@ class Answer:
     )
 
     def __init__(self, text: str) -> None:
-        # sentences in their original wording (for evidence) and their folded tokens
-        self.sentences, self.lines = segment(text)
+        # sentences and pieces in their original wording (for evidence), folded tokens, and
+        # per token its sentence, clause and piece
+        self.pieces = parts = segment(text)
+        self.sentences, self.lines = parts.sentences, parts.lines
         self.tokens = tokens = [token for line in self.lines for token in line]
         self.sentence_of = [i for i, line in enumerate(self.lines) for _ in line]
+        self.piece_of = [i for i, piece in enumerate(parts.piece_tokens) for _ in piece]
+        self.clause_of = [parts.piece_clause[i] for i in self.piece_of]
         # CJK runs sort after U+3400, Latin/digit runs before (tokens never mix scripts)
         latin = [t for t in tokens if t < "\u3400"]
         cjk = "".join(t for t in tokens if t >= "\u3400")
@@ -109,10 +118,11 @@ def is_bare(sentence: str, tokens: Sequence[str], matched: int) -> bool:
 
 
 def is_bare_term(tokens: Sequence[str]) -> bool:
-    """At most two units and no function word: a term, not an explanation."""
+    """No function word and at most two words (a CJK run counts one per three characters,
+    as Chinese terms run to 4-6 characters: 权重整体变小): a term, not an explanation."""
     if any(map(_function_word, tokens)):
         return False
-    return sum(math.ceil(len(t) / 2) if is_cjk(t) else 1 for t in tokens) <= 2
+    return sum(math.ceil(len(t) / 3) if is_cjk(t) else 1 for t in tokens) <= 2
 
 
 def _bare_fragment(fragment: str) -> bool:

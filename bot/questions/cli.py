@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cliutil import CliError
+from bot.questions import semantic
 from bot.questions.bank import (
     BANK_SUFFIXES,
     DEFAULT_BANK_PATH,
@@ -24,7 +25,7 @@ from bot.questions.bank import (
     load_bank,
 )
 from bot.questions.golden import Agreement, evaluate_golden
-from bot.questions.scoring import Feedback, Lang, score, score_choice
+from bot.questions.scoring import Feedback, Lang, rubric_for, score, score_choice
 from bot.questions.topics import TOPIC_IDS
 from bot.questions.yamlsrc import read_text
 
@@ -62,8 +63,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trying.add_argument("--bank", type=Path, default=DEFAULT_BANK_PATH, help=bank_help)
     trying.set_defaults(handler=_try)
 
-    evaluating = verbs.add_parser("eval", help="agreement with human grades of a golden file")
-    evaluating.add_argument("golden", type=Path)
+    evaluating = verbs.add_parser("eval", help="agreement with human grades of golden files")
+    evaluating.add_argument("golden", type=Path, nargs="+")
     evaluating.add_argument("--bank", type=Path, default=DEFAULT_BANK_PATH, help=bank_help)
     evaluating.set_defaults(handler=_eval)
 
@@ -105,6 +106,18 @@ def _validate(args: argparse.Namespace) -> int:
     except BankError as exc:
         _print_issues(exc.issues)
         return 1
+    warnings = [
+        (
+            bank.source(q.slug),
+            f"{q.slug}: alias {alias!r} of key point {point!r} is made of "
+            "the prompt's own words, so it is never credited; drop it or make it more specific",
+        )
+        for q in bank.filter(type="short")
+        for point, alias in rubric_for(q).prompt_aliases
+    ]
+    for source, message in warnings:
+        where = f"{_show(source.file)}:{source.line}" if source else "?"
+        print(f"{where}: warning: {message}")
     short = len(bank.filter(type="short"))
     files = len(bank_files(args.path))
     print(
@@ -194,24 +207,42 @@ def _try(args: argparse.Namespace) -> int:
         payload = {
             "slug": question.slug,
             "score": feedback.score,
+            "reason": feedback.reason,
+            "graded_by": feedback.graded_by if question.type == "short" else "choice",
             "key_points": [
-                {"id": p.id, "covered": p.covered, "evidence": p.evidence}
+                {
+                    "id": p.id,
+                    "kind": p.kind,
+                    "covered": p.covered,
+                    "by_meaning": p.semantic,
+                    "evidence": p.evidence,
+                }
                 for p in (feedback.points if question.type == "short" else ())
+            ],
+            "misconceptions": [
+                {"id": m.id, "evidence": m.evidence, "correction": m.correction}
+                for m in feedback.misconceptions
             ],
         }
         print(json.dumps(payload, ensure_ascii=False))
         return 0
     reason = f"  ({feedback.reason})" if feedback.reason else ""
-    print(f"{question.slug}: {feedback.score:.1f}/10{reason}")
+    graded = f"  [graded by {feedback.graded_by}]" if question.type == "short" else ""
+    print(f"{question.slug}: {feedback.score:.1f}/10{reason}{graded}")
     for point in feedback.points:
         if question.type == "short":
-            print(f"  [{'x' if point.covered else ' '}] {point.id} (weight {point.weight})")
+            how = ", by meaning" if point.semantic else ""
+            mark = "x" if point.covered else " "
+            print(f"  [{mark}] {point.id} ({point.kind}, weight {point.weight}{how})")
             if point.evidence:
                 print(f"      {point.evidence}")
         else:
             mark = "x" if point.covered else " "
             verdict = "correct" if point.weight else "wrong"
             print(f"  [{mark}] {point.id}) {point.label}  [{verdict}]")
+    for item in feedback.misconceptions:
+        print(f"  [!] misconception {item.id}: {item.evidence}")
+        print(f"      correction: {item.correction}")
     return 0
 
 
@@ -231,23 +262,46 @@ def _grade(question: Question, answer: str, lang: Lang | None) -> Feedback:
 
 def _eval(args: argparse.Namespace) -> int:
     bank = _bank(args.bank)
-    if not args.golden.is_file():
-        raise CliError(f"no such file: {args.golden}")
+    for path in args.golden:
+        if not path.is_file():
+            raise CliError(f"no such file: {path}")
+    status = semantic.status()
     try:
-        report = evaluate_golden(bank, args.golden)
+        lexical = evaluate_golden(bank, args.golden, semantic=False)
+        meaning = evaluate_golden(bank, args.golden) if status.available else None
     except BankError as exc:
         _print_issues(exc.issues)
         return 1
-    rows = [("QUESTION", "N", "SPEARMAN", "MAE")]
-    rows += [_row(slug, a) for slug, a in sorted(report.per_question.items())]
-    rows += [_row(f"lang={lang}", a) for lang, a in report.per_lang.items()]
-    rows.append(_row("overall", report.overall))
-    width = max(len(row[0]) for row in rows)
+    meaning_status = semantic.status()  # loading may have failed just now
+    print(f"semantic layer: {meaning_status.detail}")
+    groups: list[tuple[str, Agreement, Agreement | None]] = [
+        ("overall", lexical.overall, meaning.overall if meaning else None)
+    ]
+    for label, lex_group, sem_group in (
+        ("case", lexical.per_case, meaning.per_case if meaning else {}),
+        ("lang", lexical.per_lang, meaning.per_lang if meaning else {}),
+        ("question", lexical.per_question, meaning.per_question if meaning else {}),
+    ):
+        groups += [(f"{label}={key}", a, sem_group.get(key)) for key, a in lex_group.items()]
+    header = ("", "N", "LEXICAL", "MAE", "G3<7", "G0>2", "SEMANTIC", "MAE", "G3<7", "G0>2")
+    rows = [header] + [(name, str(a.n), *_cells(a), *_cells(b)) for name, a, b in groups]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
-        print(f"{row[0].ljust(width)}  {row[1]:>4}  {row[2]:>8}  {row[3]:>5}")
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        print("  ".join(cells).rstrip())
+    print(
+        "LEXICAL / SEMANTIC: Spearman with the human scores, lexical matching only / with the "
+        "semantic layer; G3<7: complete answers scored under 7; G0>2: worthless ones over 2."
+    )
     return 0
 
 
-def _row(name: str, agreement: Agreement) -> tuple[str, str, str, str]:
+def _cells(agreement: Agreement | None) -> tuple[str, str, str, str]:
+    if agreement is None:
+        return ("n/a", "", "", "")
     rho = "n/a" if math.isnan(agreement.spearman) else f"{agreement.spearman:.3f}"
-    return (name, str(agreement.n), rho, f"{agreement.mae:.2f}")
+    low = f"{agreement.complete_low}/{agreement.complete}" if agreement.complete else "-"
+    high = f"{agreement.worthless_high}/{agreement.worthless}" if agreement.worthless else "-"
+    return (rho, f"{agreement.mae:.2f}", low, high)

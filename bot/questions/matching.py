@@ -12,38 +12,43 @@ tolerance: in Chinese one different character is another term (增加训练数�
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
 from bot.questions.normalize import is_cjk, stem, tokenize
+from bot.questions.polarity import en_cues
 
 _ALIAS_FILLER = frozenset(
     {"a", "an", "the", "of", "to", "for", "in", "on", "with", "by", "is", "are"}
 )
+_PATTERN_FILLER = frozenset({"a", "an", "the"})
 _MEMO_LIMIT = 10_000  # words remembered per rubric; cleared when full
 SEPARATOR = "|"  # joins sentences in the string Chinese aliases are searched in
+PATTERN_GAP = 3  # at most this many tokens between two words of a misconception pattern
 
 
-def similar_stems(a: str, b: str) -> bool:
-    """Words (usually stems) that count as one: equal, a prefix form, or a typo apart.
+def similar_stems(word: str, known: str, *, extend: bool = True) -> bool:
+    """Whether an answer word (usually a stem) counts as a known alias word.
 
-    Prefix form: the shorter (5+ letters) starts the longer, which is at most 3 letters
-    longer (optimiz/optimizer, but not batch/batchnorm). Typo: optimal string alignment
-    distance 1 for 6+ letters, 2 for 9+, same first letter below 9 (dropuot/dropout).
+    Equal; or, with `extend`, the answer word extends the alias word (5+ letters) by at most
+    3 letters (optimiz/optimizer, generat/generation) — never the reverse, so "image" is not
+    "imagenet", "under" not "underfit", "optimize" not "optimizer"; or a typo apart: optimal
+    string alignment distance 1 for 7+ letters, 2 for 9+, always with the same first letter
+    (dropuot/dropout, but not replace/replay, though/thought, conditional/unconditional).
     """
-    if a == b:
+    if word == known:
         return True
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    n = len(short)
+    n = min(len(word), len(known))
     if n < 5:
         return False
-    if long.startswith(short) and len(long) - n <= 3:
+    if extend and word.startswith(known) and len(word) - len(known) <= 3:
         return True
-    limit = 2 if n >= 9 else 1 if n >= 6 else 0
-    if not limit or len(long) - n > limit or (n < 9 and a[0] != b[0]):
+    limit = 2 if n >= 9 else 1 if n >= 7 else 0
+    if not limit or abs(len(word) - len(known)) > limit or word[0] != known[0]:
         return False
-    return OSA.distance(a, b, score_cutoff=limit) <= limit
+    return OSA.distance(word, known, score_cutoff=limit) <= limit
 
 
 class Vocabulary:
@@ -56,13 +61,24 @@ class Vocabulary:
     def __init__(self) -> None:
         self._stems: dict[str, int] = {}
         self._words: dict[str, int] = {}
+        self._whole: set[int] = set()  # ids that only match whole (joined compounds)
         self._memo: dict[str, tuple[int, ...]] = {}
 
-    def add(self, word: str) -> int:
-        """Id of an alias word (a folded token); words with the same stem share an id."""
+    def add(self, word: str, *, whole: bool = False) -> int:
+        """Id of an alias word (a folded token); words with the same stem share an id.
+
+        A `whole` word (the joined form of a compound, "batchsize") is not extended by
+        prefix: "batch" alone must not match it.
+        """
         self._memo.clear()
-        vid = self._stems.setdefault(stem(word), len(self._stems))
+        root = stem(word)
+        new = root not in self._stems
+        vid = self._stems.setdefault(root, len(self._stems))
         self._words.setdefault(word, vid)
+        if whole and new:
+            self._whole.add(vid)
+        elif not whole:
+            self._whole.discard(vid)
         return vid
 
     def matches(self, word: str) -> tuple[int, ...]:
@@ -71,9 +87,17 @@ class Vocabulary:
         if ids is None:
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
-            root = stem(word)
-            found = {i for known, i in self._stems.items() if similar_stems(root, known)}
-            found.update(i for known, i in self._words.items() if similar_stems(word, known))
+            root, whole = stem(word), self._whole
+            found = {
+                i
+                for known, i in self._stems.items()
+                if similar_stems(root, known, extend=i not in whole)
+            }
+            found.update(
+                i
+                for known, i in self._words.items()
+                if similar_stems(word, known, extend=i not in whole)
+            )
             ids = tuple(sorted(found))
             self._memo[word] = ids
         return ids
@@ -86,10 +110,15 @@ class Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class EnAlias:
-    """An English alias: every word id must match within `reach` tokens, in one sentence."""
+    """An English alias: every word id must match within `reach` tokens, in one sentence.
+
+    A `negative` alias says a negation itself ("no weight updates", "training-free" written
+    "without training"): the cue is part of the match, so no negation check applies.
+    """
 
     ids: tuple[int, ...]
     reach: int
+    negative: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,39 +144,51 @@ def compile_alias(alias: str, vocabulary: Vocabulary) -> list[EnAlias | ZhAlias]
         gap = f"[^{re.escape(SEPARATOR)}]{{0,2}}?"
         gapped = re.compile(gap.join(map(re.escape, text))) if len(text) >= 3 else None
         return [ZhAlias(text, frozenset(text), gapped)]
-    words = [t for t in tokens if t not in _ALIAS_FILLER] or tokens
+    # fillers are dropped from longer aliases only: "is metric" must not become "metric"
+    words = [t for t in tokens if t not in _ALIAS_FILLER] if len(tokens) > 2 else tokens
+    words = words or tokens
     ids = tuple(dict.fromkeys(vocabulary.add(word) for word in words))
-    compiled: list[EnAlias | ZhAlias] = [EnAlias(ids, len(tokens) + 2)]
+    compiled: list[EnAlias | ZhAlias] = [EnAlias(ids, len(tokens) + 2, bool(en_cues(tokens)))]
     joined = "".join(words)
     if len(words) > 1 and len(joined) >= 6:
-        compiled.append(EnAlias((vocabulary.add(joined),), 0))
+        compiled.append(EnAlias((vocabulary.add(joined, whole=True),), 0))
     return compiled
 
 
-def match_en(alias: EnAlias, positions: dict[int, list[int]], sentence_of: list[int]) -> set[int]:
-    """Sentences where every alias word has a match close by.
+def match_en(
+    alias: EnAlias, positions: dict[int, list[int]], sentence_of: Sequence[int]
+) -> list[tuple[int, int]]:
+    """Token spans (first, last) where every alias word has a match close by, one sentence.
 
-    `positions` maps a word id to the answer token positions matching it.
+    `positions` maps a word id to the answer token positions matching it; one span per
+    position of the alias's first word, using the nearest match of each other word.
     """
     lists = [positions.get(vid) for vid in alias.ids]
     if not all(lists):
-        return set()
+        return []
     first, *rest = lists
-    found: set[int] = set()
+    spans = []
     for p in first or ():
         where = sentence_of[p]
-        if where not in found and all(
-            any(q != p and abs(q - p) <= alias.reach and sentence_of[q] == where for q in qs)
-            for qs in rest
-            if qs is not None
-        ):
-            found.add(where)
-    return found
+        low = high = p
+        for qs in rest:
+            near = [
+                q
+                for q in qs or ()
+                if q != p and abs(q - p) <= alias.reach and sentence_of[q] == where
+            ]
+            if not near:
+                break
+            q = min(near, key=lambda q: abs(q - p))
+            low, high = min(low, q), max(high, q)
+        else:
+            spans.append((low, high))
+    return spans
 
 
-def match_zh(alias: ZhAlias, joined: str) -> list[int]:
-    """Start of each match in `joined`: exact, or with up to two characters inserted between
-    alias characters within a window of the alias length + 2.
+def match_zh(alias: ZhAlias, joined: str) -> list[tuple[int, int]]:
+    """Spans (start, end) of each match in `joined`: exact, or with up to two characters
+    inserted between alias characters within a window of the alias length + 2.
 
     Character presence is checked before the regex (`in` on a str is a fast scan), which
     rules most aliases out cheaply.
@@ -157,9 +198,71 @@ def match_zh(alias: ZhAlias, joined: str) -> list[int]:
     if start >= 0:
         found = []
         while start >= 0:
-            found.append(start)
+            found.append((start, start + size))
             start = joined.find(alias.text, start + size)
         return found
     if alias.gapped is None or not all(ch in joined for ch in alias.chars):
         return []
-    return [m.start() for m in alias.gapped.finditer(joined) if m.end() - m.start() <= size + 2]
+    return [
+        (m.start(), m.end())
+        for m in alias.gapped.finditer(joined)
+        if m.end() - m.start() <= size + 2
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A misconception pattern: English word ids, or Chinese parts, to find in order."""
+
+    ids: tuple[int, ...]
+    parts: tuple[str, ...]
+
+
+def compile_pattern(pattern: str, vocabulary: Vocabulary) -> Pattern | None:
+    """Compile a misconception pattern (Chinese if it has CJK characters, else English)."""
+    tokens = tokenize(pattern)
+    if any(is_cjk(token) for token in tokens):
+        parts = tuple(part for part in (normalize_part(p) for p in pattern.split()) if part)
+        return Pattern((), parts) if parts else None
+    words = [t for t in tokens if t not in _PATTERN_FILLER] or tokens
+    return Pattern(tuple(vocabulary.add(word) for word in words), ()) if words else None
+
+
+def normalize_part(text: str) -> str:
+    """A Chinese pattern part as it appears in the joined answer text (folded, no spaces)."""
+    return "".join(tokenize(text))
+
+
+def match_pattern_en(
+    pattern: Pattern, positions: dict[int, list[int]], clause_of: Sequence[int]
+) -> list[tuple[int, int]]:
+    """Spans where the pattern's words follow each other (at most `PATTERN_GAP` tokens
+    between two of them) inside one clause."""
+    lists = [positions.get(vid) for vid in pattern.ids]
+    if not pattern.ids or not all(lists):
+        return []
+    spans = []
+    for start in lists[0] or ():
+        clause, at = clause_of[start], start
+        for following in lists[1:]:
+            reach = at + PATTERN_GAP + 1
+            inside = (q for q in following or () if at < q <= reach and clause_of[q] == clause)
+            nxt = next(inside, None)
+            if nxt is None:
+                break
+            at = nxt
+        else:
+            spans.append((start, at))
+    return spans
+
+
+def match_pattern_zh(pattern: Pattern, clause: str) -> tuple[int, int] | None:
+    """Span of the pattern's parts found in order inside one clause's joined text."""
+    at = first = -1
+    for part in pattern.parts:
+        found = clause.find(part, at + 1 if at >= 0 else 0)
+        if found < 0:
+            return None
+        first = found if first < 0 else first
+        at = found + len(part) - 1
+    return (first, at + 1)

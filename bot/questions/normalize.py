@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -28,9 +29,6 @@ _TOKEN_RE = re.compile(f"[{_CJK_CHARS}]+|[^\\W_{_CJK_CHARS}]+")
 # Sentence ends: 。！？ or … (runs; folding turns ！？ into 。), . ! ? before a space, CJK
 # text or the end (so "0.5" stays whole), and line breaks.
 _BREAK = f"(?=[。！？….!?\n])(?:[。！？…]+|[.!?]+(?=\\s|[{_CJK_CHARS}]|$)|\n)"  # 1st char first
-_BREAK_RE = re.compile(f"({_BREAK})")
-# Tokens and sentence ends in one pass: a token, or "" for a sentence end.
-_PIECE_RE = re.compile(f"([{_CJK_CHARS}]+|[^\\W_{_CJK_CHARS}]+)|{_BREAK}")
 _T2S_SPAN = 0x30000  # the array table covers the BMP and the CJK extension planes
 
 _STOPWORD_LINES = (
@@ -42,9 +40,10 @@ _STOPWORD_LINES = (
     "such only use used uses using via per etc eg ie",
 )
 STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
-# Chinese characters that mostly carry grammar rather than content.
+# Chinese characters that mostly carry grammar rather than content (single characters: the
+# halves of 因为 / 所以 / 可以 / 通过 are left out, as 过拟合 and 可学习 are content).
 ZH_FUNCTION_CHARS = frozenset(
-    "的了是在和与及或把被让使就也都而但因为所以可以通过会能要对从用将这那不其它们我你他她之等"
+    "的了是在和与及或把被让使就也都而但为会能要对从用将这那不其它们我你他她之等"
 )
 
 
@@ -64,10 +63,11 @@ def _t2s_table() -> dict[int, str]:
 @functools.cache
 def _char_array() -> np.ndarray:
     """Code point table: full-width ASCII → ASCII (！？ → 。), ideographic space → space,
-    traditional → simplified."""
+    × → x, traditional → simplified."""
     table = np.arange(_T2S_SPAN, dtype=np.uint32)
     table[0xFF01:0xFF5F] = np.arange(0x21, 0x7F, dtype=np.uint32)
     table[0x3000] = 0x20
+    table[0x00D7] = ord("x")  # 1×1 and 3×3 are written 1x1 and 3x3 too
     table[[0xFF01, 0xFF1F]] = ord("。")  # ！？ end a sentence even when text follows at once
     for source, target in _t2s_table().items():
         if source < _T2S_SPAN:
@@ -108,37 +108,133 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN_RE.findall(fold(text))
 
 
-def segment(text: str) -> tuple[list[str], list[list[str]]]:
-    """Split an answer into sentences (original wording, stripped) and their folded tokens.
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """An answer split three ways, each part in its original wording with folded tokens.
 
-    Sentence ends are found in the folded text, folded once for the whole answer. When
-    folding changes the length (a ligature, ß, a decomposed accent), offsets no longer line
-    up: the original text is split instead and each sentence folded on its own.
+    Sentences end at 。！？… . ! ? and line breaks. A sentence is split into *pieces* at
+    commas, semicolons, colons, brackets, 、 and at conjunctions; a piece starting at a
+    comma-like mark or a contrastive or causal conjunction (but, while, because, 但是, 而,
+    所以 …) starts a new *clause*, while and / or / 和 / 并且 … only start a new piece. Clauses
+    scope negation and misconceptions; pieces are the units the semantic grader embeds.
     """
+
+    sentences: list[str]
+    lines: list[list[str]]  # folded tokens per sentence
+    pieces: list[str]
+    piece_tokens: list[list[str]]
+    piece_sentence: list[int]
+    piece_clause: list[int]  # clause index of each piece
+
+    def clause_text(self, clause: int) -> str:
+        """The original wording of one clause (its pieces joined by spaces)."""
+        return " ".join(
+            text
+            for text, owner in zip(self.pieces, self.piece_clause, strict=True)
+            if owner == clause
+        )
+
+
+_CLAUSE_WORDS = frozenset(
+    "but while whereas although though however because since unless yet so otherwise".split()
+)
+_PIECE_WORDS = frozenset("and or plus also then".split())
+# Split a CJK run before a conjunction; clause-level ones are listed first.
+_ZH_CLAUSE = "但是|但(?!凡)|然而|不过|因为|所以|因此|虽然|尽管|否则|(?<![从进反然])而(?![且言已])"
+_ZH_PIECE = "并且|而且|同时|另外|此外|以及|然后|或者|(?<![调总温缓饱中共柔平])和"
+_ZH_SPLIT_RE = re.compile(f"(?=(?:{_ZH_CLAUSE}|{_ZH_PIECE}))")
+_ZH_CLAUSE_RE = re.compile(_ZH_CLAUSE)
+_SEGMENT_RE = re.compile(
+    f"([{_CJK_CHARS}]+)|([^\\W_{_CJK_CHARS}]+)|({_BREAK})|([,;:()\\[\\]])|(、)"
+)
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each folded character, the index of its source character.
+
+    Used when folding changes the length (a ligature, ß): characters are folded one by one.
+    """
+    parts: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = fold(char)
+        parts.append(folded)
+        origin.extend([index] * len(folded))
+    origin.append(len(text))
+    return "".join(parts), origin
+
+
+def segment(text: str) -> Segments:
+    """Split an answer into sentences, clauses and pieces (see `Segments`)."""
     folded = fold(text)
+    origin: list[int] | None = None
     if len(folded) != len(text):
-        parts = _BREAK_RE.split(text)
-        bodies = [fold(body) for body in parts[::2]]
-        lines = [_TOKEN_RE.findall(body) for body in bodies]
-    else:
-        parts = _BREAK_RE.split(folded)  # body, end, body, end, ..., body
-        lines = [[]]
-        for piece in _PIECE_RE.findall(folded):
-            if piece:
-                lines[-1].append(piece)
-            else:
-                lines.append([])
-    sentences: list[str] = []
-    kept: list[list[str]] = []
-    start = 0
-    for body, tokens, end in zip(parts[::2], lines, [*parts[1::2], ""], strict=True):
-        stop = start + len(body) + len(end)
-        sentence = text[start:stop].strip()
-        if sentence:
-            sentences.append(sentence)
-            kept.append(tokens)
-        start = stop
-    return sentences, kept
+        folded, origin = _fold_with_offsets(text)
+
+    def source(offset: int) -> int:
+        return offset if origin is None else origin[offset]
+
+    out = Segments([], [], [], [], [], [])
+    line: list[str] = []
+    piece: list[str] = []
+    piece_span = [0, 0]
+    sentence_start = 0
+    clause = 0
+    new_clause = False
+
+    def end_piece() -> None:
+        nonlocal new_clause
+        if piece:
+            out.pieces.append(text[source(piece_span[0]) : source(piece_span[1])].strip())
+            out.piece_tokens.append(piece.copy())
+            out.piece_sentence.append(len(out.sentences))
+            out.piece_clause.append(clause)
+            piece.clear()
+
+    def add(token: str, start: int, starts_clause: bool, starts_piece: bool) -> None:
+        nonlocal clause, new_clause
+        if piece and (starts_piece or starts_clause or new_clause):
+            end_piece()
+            if starts_clause or new_clause:
+                clause += 1
+        new_clause = False
+        if not piece:
+            piece_span[0] = start
+        piece.append(token)
+        piece_span[1] = start + len(token)
+        line.append(token)
+
+    for match in _SEGMENT_RE.finditer(folded):
+        cjk, word, stop, mark, list_mark = match.groups()
+        if word is not None:
+            add(word, match.start(), word in _CLAUSE_WORDS, word in _PIECE_WORDS)
+        elif cjk is not None:
+            offset = match.start()
+            for part in _ZH_SPLIT_RE.split(cjk):
+                if part:
+                    conj = offset != match.start() or part != cjk
+                    hard = conj and _ZH_CLAUSE_RE.match(part) is not None
+                    add(part, offset, hard, conj and not hard)
+                    offset += len(part)
+        elif stop is not None:
+            end_piece()
+            sentence = text[source(sentence_start) : source(match.end())].strip()
+            if line:
+                out.sentences.append(sentence)
+                out.lines.append(line)
+                line = []
+                clause += 1
+            sentence_start = match.end()
+            new_clause = False
+        elif mark is not None:
+            new_clause = True
+        elif list_mark is not None and piece:
+            end_piece()
+    end_piece()
+    if line:
+        out.sentences.append(text[source(sentence_start) :].strip())
+        out.lines.append(line)
+    return out
 
 
 def normalize(text: str) -> str:
@@ -147,8 +243,8 @@ def normalize(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split an answer into stripped, non-empty sentences (English and Chinese punctuation)."""
-    return segment(text)[0]
+    """Split an answer into stripped sentences that have words (English and Chinese punctuation)."""
+    return segment(text).sentences
 
 
 def is_cjk(token: str) -> bool:

@@ -1,8 +1,9 @@
 """The question schema: frozen pydantic v2 models with every rule of the YAML format.
 
-Short questions have 3..8 weighted key points with bilingual labels and aliases; choice
-questions have 2..5 options and at least one correct option id. Fields of the other type
-are rejected, as are unknown fields.
+Short questions have 3..8 weighted key points (`core` or `bonus`, at least one core) with
+bilingual labels, one-line descriptions and aliases, and up to 8 misconceptions, each
+naming the key point it contradicts; choice questions have 2..5 options and at least one
+correct option id. Fields of the other type are rejected, as are unknown fields.
 """
 
 from __future__ import annotations
@@ -95,13 +96,48 @@ class Aliases(_Model):
         return value
 
 
+class Phrasings(_Model):
+    """Plain-language phrasings of a key point per language (up to 8 each, optional)."""
+
+    en: tuple[Text, ...] = Field(default=(), max_length=8)
+    zh: tuple[Text, ...] = Field(default=(), max_length=8)
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        """The phrasings in `lang` (`zh`, anything else means English)."""
+        return self.zh if lang == "zh" else self.en
+
+
 class KeyPoint(_Model):
-    """One rubric item of a short-answer question."""
+    """One rubric item of a short-answer question.
+
+    `core` points are what a complete answer must say (all of them earn at least 9/10);
+    `bonus` points fill the rest. `description` is a one-line statement of the idea and
+    `paraphrases` are plain-language ways members say it without the textbook terms; the
+    semantic grader compares answers with them, the label and the reference answer.
+    """
 
     id: SnakeId
+    kind: Literal["core", "bonus"]
     weight: Level
     label: Localized
+    description: Localized
+    paraphrases: Phrasings = Field(default_factory=lambda: Phrasings())
     aliases: Aliases
+
+
+class Misconception(_Model):
+    """A classic wrong claim about a short question: stating it costs points.
+
+    `patterns` are matched within one clause of the answer (English: the words in order,
+    a few words apart at most; Chinese: the space-separated parts in order); a negated
+    clause ("L1 does not make weights dense") does not state it.
+    """
+
+    id: SnakeId
+    contradicts: SnakeId
+    label: Localized
+    patterns: Aliases
+    correction: Localized
 
 
 class ChoiceOption(_Model):
@@ -126,6 +162,7 @@ class Question(_Model):
     prompt: Localized
     reference_answer: Localized
     key_points: tuple[KeyPoint, ...] | None = Field(default=None, validate_default=True)
+    misconceptions: tuple[Misconception, ...] = ()
     options: tuple[ChoiceOption, ...] | None = Field(default=None, validate_default=True)
     correct: tuple[OptionId, ...] | None = Field(default=None, validate_default=True)
 
@@ -143,6 +180,31 @@ class Question(_Model):
             if not 3 <= len(value) <= 8:
                 raise ValueError(f"short questions need 3..8 key points, got {len(value)}")
             _require_unique("key point id", [point.id for point in value])
+            if not any(point.kind == "core" for point in value):
+                raise ValueError("at least one key point must be kind: core")
+        return value
+
+    @field_validator("misconceptions")
+    @classmethod
+    def _check_misconceptions(
+        cls, value: tuple[Misconception, ...], info: ValidationInfo
+    ) -> tuple[Misconception, ...]:
+        if not value:
+            return value
+        if info.data.get("type") != "short":
+            raise ValueError("misconceptions are only for short questions")
+        if len(value) > 8:
+            raise ValueError(f"at most 8 misconceptions, got {len(value)}")
+        _require_unique("misconception id", [item.id for item in value])
+        points = info.data.get("key_points")
+        if points is not None:
+            known = {point.id for point in points}
+            for item in value:
+                if item.contradicts not in known:
+                    raise ValueError(
+                        f"misconception {item.id!r} contradicts unknown key point "
+                        f"{item.contradicts!r}; expected one of: {', '.join(sorted(known))}"
+                    )
         return value
 
     @field_validator("options")

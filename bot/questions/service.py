@@ -6,6 +6,7 @@ says it commits itself (claims are committed before Discord is called).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -202,8 +203,15 @@ async def record_published(
     if post is None:
         return
     post.message_id, post.thread_id = message_id, thread_id
-    await ledger.finish(session, post.guild_id, LEDGER_KIND, post.local_date.isoformat(), now,
-                        message_id=message_id, error=error)
+    await ledger.finish(
+        session,
+        post.guild_id,
+        LEDGER_KIND,
+        post.local_date.isoformat(),
+        now,
+        message_id=message_id,
+        error=error,
+    )
 
 
 async def open_post(session: AsyncSession, guild_id: int, now: datetime) -> QuestionPost | None:
@@ -239,6 +247,16 @@ class AnswerResult:
     deadline_at: datetime | None
 
 
+async def grade(question: Question, text: str) -> Feedback:
+    """Score a free-text answer on a worker thread: the sentence encoder loads on first use
+    (about a second) and each answer embeds in a few milliseconds, off the event loop."""
+    return await asyncio.to_thread(score, question, text)
+
+
+def _misconception_ids(feedback: Feedback) -> str:
+    return ",".join(item.id for item in feedback.misconceptions)
+
+
 def _text_or_error(text: str) -> str:
     try:
         return clean_answer_text(text)
@@ -257,7 +275,7 @@ async def _stored_result(
     if question.type == "choice":
         feedback = score_choice(question, set(filter(None, answer.covered.split(","))))
     else:
-        feedback = score(question, answer.text)
+        feedback = await grade(question, answer.text)
     stats = await session.get(MemberStats, (answer.guild_id, answer.user_id))
     return AnswerResult(
         question,
@@ -300,7 +318,7 @@ async def submit_answer(
     if question.type == "choice":
         raise UserError("answer.use_buttons")
     cleaned = _text_or_error(text)
-    feedback = score(question, cleaned)
+    feedback = await grade(question, cleaned)
     return await _store(session, post, question, user_id, cleaned, feedback, now)
 
 
@@ -374,6 +392,7 @@ async def _store(
         covered=covered
         if covered is not None
         else ",".join(p.id for p in feedback.points if p.covered),
+        misconceptions=_misconception_ids(feedback),
         local_date=day,
         created_at=now,
     )
@@ -422,7 +441,7 @@ async def practice_answer(
         feedback, text = score_choice(question, answer), ",".join(sorted(answer))
     else:
         text = _text_or_error(answer)
-        feedback = score(question, text)
+        feedback = await grade(question, text)
     await get_settings(session, guild_id, now)
     session.add(
         Answer(
@@ -435,6 +454,7 @@ async def practice_answer(
             score=feedback.score,
             points=0.0,
             covered=",".join(p.id for p in feedback.points if p.covered),
+            misconceptions=_misconception_ids(feedback),
             local_date=await _guild_day(session, guild_id, now),
             created_at=now,
         )
@@ -472,33 +492,40 @@ class RevealStats:
     average: float | None
     distribution: dict[str, int]  # "0-2", "3-4", "5-6", "7-8", "9-10" → count
     most_missed: str | None  # key point id (short) or None
+    misconceptions: tuple[tuple[str, int], ...] = ()  # most common (id, answers), at most 3
 
 
 _BUCKETS = (("0-2", 3), ("3-4", 5), ("5-6", 7), ("7-8", 9), ("9-10", 11))
 
 
 async def reveal_stats(session: AsyncSession, question: Question, post_id: int) -> RevealStats:
-    """Answer count, score distribution and the key point most often missed."""
+    """Answer count, score distribution, the key point most often missed and the most
+    common misconceptions."""
     rows = (
-        await session.execute(select(Answer.score, Answer.covered).where(Answer.post_id == post_id))
+        await session.execute(
+            select(Answer.score, Answer.covered, Answer.misconceptions).where(
+                Answer.post_id == post_id
+            )
+        )
     ).all()
     distribution = dict.fromkeys((name for name, _ in _BUCKETS), 0)
-    for value, _covered in rows:
+    for value, _covered, _stated in rows:
         bucket = next(name for name, upper in _BUCKETS if value < upper)
         distribution[bucket] += 1
     most_missed = None
     if rows and question.key_points:
-        covered = Counter(pid for _s, c in rows for pid in c.split(",") if pid)
+        covered = Counter(pid for _s, c, _m in rows for pid in c.split(",") if pid)
         most_missed = min(question.key_points, key=lambda p: (covered[p.id], -p.weight)).id
-    average = round(sum(s for s, _ in rows) / len(rows), 1) if rows else None
-    return RevealStats(len(rows), average, distribution, most_missed)
+    stated = Counter(mid for _s, _c, m in rows for mid in m.split(",") if mid)
+    average = round(sum(row[0] for row in rows) / len(rows), 1) if rows else None
+    return RevealStats(len(rows), average, distribution, most_missed, tuple(stated.most_common(3)))
 
 
 async def unrevealed_posts(session: AsyncSession) -> list[QuestionPost]:
     """Every post whose reveal has not happened yet (to schedule at start-up)."""
-    return list(await session.scalars(
-        select(QuestionPost).where(QuestionPost.revealed_at.is_(None))
-    ))
+    return list(
+        await session.scalars(select(QuestionPost).where(QuestionPost.revealed_at.is_(None)))
+    )
 
 
 async def posts_to_reveal(session: AsyncSession, now: datetime) -> list[QuestionPost]:

@@ -12,7 +12,11 @@ from tests.conftest import Sim
 async def test_admin_sees_and_changes_settings(sim: Sim) -> None:
     result = await sim.actors["admin"].slash(sim.general, "config show")
     fields = {f.name: f.value for f in result.response.embeds[0].fields}
-    assert result.ephemeral and fields == {"Language": "English", "Timezone": "UTC"}
+    assert result.ephemeral and fields == {
+        "Language": "English",
+        "Timezone": "UTC",
+        "Review channel": "not set",
+    }
 
     result = await sim.actors["admin"].slash(sim.general, "config language", language="zh")
     assert result.ephemeral and "中文" in result.response.content
@@ -48,7 +52,8 @@ async def test_config_daily_refuses_bad_values_and_changes_nothing(
     sim: Sim, options: dict, message: str
 ) -> None:
     result = await sim.actors["admin"].slash(
-        sim.general, "config daily", channel=sim.channels["daily-question"], **options)
+        sim.general, "config daily", channel=sim.channels["daily-question"], **options
+    )
     assert result.ephemeral and message in result.response.content
     from bot.db.questions import DailyConfig
 
@@ -59,5 +64,6 @@ async def test_config_daily_refuses_bad_values_and_changes_nothing(
 
 async def test_config_daily_suggests_timezones(sim: Sim) -> None:
     choices = await sim.actors["admin"].autocomplete(
-        sim.general, "config daily", "timezone", "shang")
+        sim.general, "config daily", "timezone", "shang"
+    )
     assert "Asia/Shanghai" in [c["value"] for c in choices]

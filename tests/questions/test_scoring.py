@@ -1,4 +1,8 @@
-"""Rubric scoring: matching, evidence, anti-gaming rules, choice scoring, properties."""
+"""Rubric scoring: matching, evidence, anti-gaming rules, choice scoring, properties.
+
+These tests pin the lexical rules, so `score` here grades without the sentence encoder;
+tests/questions/test_semantic.py covers the semantic layer.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ from hypothesis import strategies as st
 from bot.questions.bank import Question, QuestionBank, load_bank
 from bot.questions.scoring import (
     Feedback,
+    Lang,
     Rubric,
     detect_lang,
     rubric_for,
-    score,
     score_choice,
 )
+from bot.questions.scoring import score as grade
 
 BANK: QuestionBank = load_bank(Path(__file__).parent / "fixtures" / "bank")
 OVERFITTING = BANK["overfitting"]
@@ -31,6 +36,11 @@ GOOD_EN = (
 GOOD_ZH = (
     "可以加入权重衰减和 dropout 做正则化。再进行数据增强，并根据验证集早停，同时收集更多数据。"
 )
+
+
+def score(question: Question, text: str, lang: Lang | None = None) -> Feedback:
+    """Lexical grading only (see the module docstring)."""
+    return grade(question, text, lang, semantic=False)
 
 
 def covered(feedback: Feedback) -> set[str]:
@@ -216,7 +226,7 @@ def test_rubric_is_compiled_once_per_question_object() -> None:
     assert rubric_for(OVERFITTING) is rubric_for(OVERFITTING)
     copy = Question.model_validate(OVERFITTING.model_dump())
     assert rubric_for(copy) is not rubric_for(OVERFITTING)
-    assert Rubric(copy).score(GOOD_EN) == score(OVERFITTING, GOOD_EN)
+    assert Rubric(copy).score(GOOD_EN, semantic=False) == score(OVERFITTING, GOOD_EN)
 
 
 def test_choice_questions_have_no_rubric() -> None:
