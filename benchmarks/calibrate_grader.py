@@ -1,6 +1,6 @@
-"""Choose the semantic grader's threshold, margin and minimum piece size, and the
-misconception penalty, on the tuning part of the golden set; then report the chosen setting
-on the held-back part.
+"""Choose the semantic grader's thresholds, margin and minimum piece size, and the
+misconception penalty, on the tuning part of the golden set; then report the chosen
+setting on the held-back part.
 
     .venv/bin/python benchmarks/calibrate_grader.py [--heldout]
 

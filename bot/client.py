@@ -9,8 +9,9 @@ import json
 import logging
 import pkgutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 from discord import app_commands
@@ -25,10 +26,20 @@ from bot.db.models import BotState
 from bot.errors import UserError
 from bot.guilds import get_settings
 from bot.i18n import pick_lang, t
+from bot.interactions import client_of
 from bot.scheduling import Scheduler
 from bot.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
+
+# The kinds of channel the bot posts in: each has send() and get_partial_message().
+PostChannel = (
+    discord.TextChannel
+    | discord.VoiceChannel
+    | discord.StageChannel
+    | discord.Thread
+    | discord.DMChannel
+)
 
 
 def discover_cogs() -> list[str]:
@@ -49,7 +60,7 @@ class AiclubTree(app_commands.CommandTree["AiclubBot"]):
         self._idle = asyncio.Event()
         self._idle.set()
 
-    async def _call(self, interaction: discord.Interaction) -> None:
+    async def _call(self, interaction: discord.Interaction[AiclubBot]) -> None:
         self._in_flight += 1
         self._idle.clear()
         try:
@@ -95,7 +106,7 @@ class AiclubBot(commands.AutoShardedBot):
         self.scheduler = scheduler
         self.extensions_to_load = list(extensions) if extensions is not None else discover_cogs()
         self.started_at: datetime = clock.now()
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.tree.error(self.on_app_command_error)
 
     # ------------------------------------------------------------------ start-up
     async def setup_hook(self) -> None:
@@ -127,8 +138,9 @@ class AiclubBot(commands.AutoShardedBot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         translator = self.tree.translator
+        assert translator is not None, "setup_hook sets the translator before the first sync"
         payload = [
-            await command.get_translated_payload(self.tree, translator)  # type: ignore[arg-type]
+            await command.get_translated_payload(self.tree, translator)
             for command in self.tree.get_commands(guild=guild)
         ]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -166,11 +178,21 @@ class AiclubBot(commands.AutoShardedBot):
         """The language to answer ``interaction`` in: user's locale, else the guild's."""
         return pick_lang(str(interaction.locale), await self.guild_language(interaction.guild_id))
 
+    async def post_channel(self, channel_id: int) -> PostChannel:
+        """The channel ``channel_id`` from the cache, else from Discord.
+
+        TypeError if it is a kind of channel that takes no messages (a category or a forum).
+        """
+        channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+        if not isinstance(channel, PostChannel):
+            raise TypeError(f"channel {channel_id} is a {type(channel).__name__}: no messages")
+        return channel
+
     # ------------------------------------------------------------------ errors
     async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction, error: Exception
     ) -> None:
-        """One handler for every app-command error: a localized ephemeral reply."""
+        """One handler for every app-command and component error: a localized ephemeral reply."""
         original = getattr(error, "original", error)
         try:
             lang = await self.lang_for(interaction)
@@ -181,7 +203,7 @@ class AiclubBot(commands.AutoShardedBot):
         elif isinstance(error, app_commands.MissingPermissions):
             perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
             message = t(lang, "errors.missing_permissions", permissions=perms)
-        elif isinstance(error, app_commands.NoPrivateMessage):
+        elif isinstance(original, app_commands.NoPrivateMessage):
             message = t(lang, "errors.guild_only")
         elif isinstance(error, app_commands.CommandOnCooldown):
             message = t(lang, "errors.cooldown", seconds=f"{error.retry_after:.0f}")
@@ -202,30 +224,48 @@ class AiclubBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop the scheduler, let in-flight commands finish, close Discord and the database."""
         self.scheduler.shutdown()
-        if not await self.tree.wait_idle(grace=10):
+        tree = self.tree
+        if isinstance(tree, AiclubTree) and not await tree.wait_idle(grace=10):
             log.warning("shutting down with commands still running")
         await super().close()
         await self.db.close()
 
 
 async def send_ephemeral(
-    interaction: discord.Interaction, content: str | None = None, **kwargs: object
+    interaction: discord.Interaction, content: str | None = None, **kwargs: Any
 ) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
     if interaction.response.is_done():
+        # Webhook.send is typed ``content: str`` but takes None (no text) like send_message.
         await interaction.followup.send(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
     else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)  # type: ignore[arg-type]
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
-def component_guard(func):  # type: ignore[no-untyped-def]
+_Owner = TypeVar("_Owner")
+_Params = ParamSpec("_Params")
+_Result = TypeVar("_Result")
+
+
+def component_guard(
+    func: Callable[Concatenate[_Owner, discord.Interaction, _Params], Awaitable[_Result]],
+) -> Callable[
+    Concatenate[_Owner, discord.Interaction, _Params], Coroutine[Any, Any, _Result | None]
+]:
     """Route errors of a button/modal handler to the bot's app-command error handler."""
 
     @functools.wraps(func)
-    async def wrapper(self, interaction: discord.Interaction, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def wrapper(
+        self: _Owner,
+        interaction: discord.Interaction,
+        /,
+        *args: _Params.args,
+        **kwargs: _Params.kwargs,
+    ) -> _Result | None:
         try:
             return await func(self, interaction, *args, **kwargs)
         except Exception as exc:  # every error is answered and, if unexpected, logged
-            await interaction.client.on_app_command_error(interaction, exc)  # type: ignore[attr-defined]
+            await client_of(interaction).on_app_command_error(interaction, exc)
+            return None
 
     return wrapper

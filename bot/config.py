@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, SupportsInt
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -94,7 +95,7 @@ class Settings(BaseSettings):
             return None
         if isinstance(value, str) and not value.isdigit():
             raise ValueError("must be a Discord server id (digits only)")
-        if int(value) <= 0:  # type: ignore[call-overload]
+        if isinstance(value, str | SupportsInt) and int(value) <= 0:
             raise ValueError("must be a Discord server id (a positive number)")
         return value
 
@@ -125,7 +126,7 @@ class Settings(BaseSettings):
         )
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     field = str(error["loc"][0]) if error["loc"] else "?"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "literal_error":
@@ -135,13 +136,13 @@ def _describe(error: dict) -> str:
     return f"invalid setting AICLUB_{field.upper()}: {message}"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise ConfigError with one line per the first invalid value.
 
     The line names the variable and what is expected, never the value itself (so the token
     can never leak into a log or an error).
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc.errors(include_input=False)[0])) from None

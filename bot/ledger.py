@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.dml import execute_for_rowcount
 from bot.db.models import ScheduledPost
 
 
@@ -43,9 +44,9 @@ async def claim(
         )
         .on_conflict_do_nothing(index_elements=["guild_id", "kind", "occurrence_key"])
     )
-    result = await session.execute(statement)
+    claimed = await execute_for_rowcount(session, statement)
     await session.commit()
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return claimed == 1
 
 
 async def finish(

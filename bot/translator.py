@@ -7,19 +7,24 @@ from discord.app_commands import TranslationContextLocation as Where
 
 from bot.i18n import command_catalog
 
+# What a command or group name or description is translated for.
+_NAMED = (app_commands.Command, app_commands.Group, app_commands.ContextMenu)
+
 
 def translation_key(context: app_commands.TranslationContextTypes) -> str | None:
     """Catalog key for a command/group/parameter name or description, or a choice name."""
-    data = context.data
-    if context.location in (Where.command_name, Where.group_name):
-        return f"{data.qualified_name}.name"
-    if context.location in (Where.command_description, Where.group_description):
-        return f"{data.qualified_name}.description"
-    if context.location is Where.parameter_name:
-        return f"{data.command.qualified_name}.params.{data.name}.name"
-    if context.location is Where.parameter_description:
-        return f"{data.command.qualified_name}.params.{data.name}.description"
-    if context.location is Where.choice_name:
+    data, where = context.data, context.location
+    if isinstance(data, _NAMED):
+        if where in (Where.command_name, Where.group_name):
+            return f"{data.qualified_name}.name"
+        if where in (Where.command_description, Where.group_description):
+            return f"{data.qualified_name}.description"
+    elif isinstance(data, app_commands.Parameter):
+        if where is Where.parameter_name:
+            return f"{data.command.qualified_name}.params.{data.name}.name"
+        if where is Where.parameter_description:
+            return f"{data.command.qualified_name}.params.{data.name}.description"
+    elif isinstance(data, app_commands.Choice) and where is Where.choice_name:
         return f"choices.{data.value}"
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 
@@ -15,6 +15,7 @@ from bot.events.recurrence import Repeat
 from bot.events.service import Draft, RsvpCounts, Upcoming
 from bot.formatting import discord_timestamp, human_duration
 from bot.i18n import t
+from bot.interactions import client_of
 
 if TYPE_CHECKING:
     from cogs.events import Events
@@ -49,14 +50,22 @@ def repeat_text(lang: str, rrule: str | None) -> str | None:
 
 
 def _fields(
-    embed: discord.Embed, lang: str, *, start: datetime, duration: timedelta, kind: str,
-    location: str | None, voice_channel_id: int | None, rrule: str | None,
+    embed: discord.Embed,
+    lang: str,
+    *,
+    start: datetime,
+    duration: timedelta,
+    kind: str,
+    location: str | None,
+    voice_channel_id: int | None,
+    rrule: str | None,
 ) -> None:
     embed.add_field(name=t(lang, "events.field.when"), value=when_text(start), inline=False)
     embed.add_field(name=t(lang, "events.field.duration"), value=human_duration(lang, duration))
     embed.add_field(name=t(lang, "events.field.kind"), value=t(lang, f"events.kind.{kind}"))
-    embed.add_field(name=t(lang, "events.field.where"),
-                    value=where_text(location, voice_channel_id))
+    embed.add_field(
+        name=t(lang, "events.field.where"), value=where_text(location, voice_channel_id)
+    )
     repeats = repeat_text(lang, rrule)
     if repeats:
         embed.add_field(name=t(lang, "events.field.repeats"), value=repeats)
@@ -69,13 +78,22 @@ def preview_embed(draft: Draft, lang: str) -> discord.Embed:
         description=t(lang, "events.preview_intro", when=when_text(draft.start_at)),
         color=BLUE,
     )
-    _fields(embed, lang, start=draft.start_at, duration=draft.duration, kind=draft.kind,
-            location=draft.location, voice_channel_id=draft.voice_channel_id, rrule=draft.rrule)
+    _fields(
+        embed,
+        lang,
+        start=draft.start_at,
+        duration=draft.duration,
+        kind=draft.kind,
+        location=draft.location,
+        voice_channel_id=draft.voice_channel_id,
+        rrule=draft.rrule,
+    )
     if draft.capacity is not None:
         embed.add_field(name=t(lang, "events.field.capacity"), value=str(draft.capacity))
     if draft.description:
-        embed.add_field(name=t(lang, "events.field.description"), value=draft.description,
-                        inline=False)
+        embed.add_field(
+            name=t(lang, "events.field.description"), value=draft.description, inline=False
+        )
     embed.set_footer(text=t(lang, "events.preview_footer"))
     return embed
 
@@ -91,9 +109,16 @@ def event_embed(
         description=event.description or None,
         color=GREY if cancelled else GREEN,
     )
-    _fields(embed, lang, start=start or event.start_at,
-            duration=timedelta(minutes=event.duration_minutes), kind=event.kind,
-            location=event.location, voice_channel_id=event.voice_channel_id, rrule=event.rrule)
+    _fields(
+        embed,
+        lang,
+        start=start or event.start_at,
+        duration=timedelta(minutes=event.duration_minutes),
+        kind=event.kind,
+        location=event.location,
+        voice_channel_id=event.voice_channel_id,
+        rrule=event.rrule,
+    )
     embed.add_field(name=t(lang, "events.field.organiser"), value=f"<@{event.creator_id}>")
     going = f"{counts.going}/{event.capacity}" if event.capacity is not None else str(counts.going)
     embed.add_field(name=t(lang, "rsvp.label.going"), value=going)
@@ -105,25 +130,35 @@ def event_embed(
     return embed
 
 
-def list_embed(items: list[Upcoming], counts: dict[int, RsvpCounts], lang: str,
-               title: str) -> discord.Embed:
+def list_embed(
+    items: list[Upcoming], counts: dict[int, RsvpCounts], lang: str, title: str
+) -> discord.Embed:
     """Upcoming events, one line each with time and RSVP counts."""
     lines = []
     for item in items:
         event, count = item.event, counts[item.event.id]
         going = f"{count.going}/{event.capacity}" if event.capacity is not None else count.going
-        lines.append(t(lang, "events.list_line", id=event.id, emoji=KIND_EMOJI[event.kind],
-                       title=event.title, when=when_text(item.start), going=going,
-                       maybe=count.maybe))
+        lines.append(
+            t(
+                lang,
+                "events.list_line",
+                id=event.id,
+                emoji=KIND_EMOJI[event.kind],
+                title=event.title,
+                when=when_text(item.start),
+                going=going,
+                maybe=count.maybe,
+            )
+        )
     description = "\n".join(lines) if lines else t(lang, "events.list_empty")
     return discord.Embed(title=title, description=description[:4000], color=BLUE)
 
 
 # ---------------------------------------------------------------------------- components
 def _cog(interaction: discord.Interaction) -> Events:
-    cog = interaction.client.get_cog("Events")  # type: ignore[attr-defined]
+    cog = client_of(interaction).get_cog("Events")
     assert cog is not None
-    return cog  # type: ignore[return-value]
+    return cast("Events", cog)
 
 
 class RsvpButton(
@@ -133,13 +168,19 @@ class RsvpButton(
     """Going / Maybe / Not going under an announcement; keeps working after a restart."""
 
     def __init__(self, event_id: int, choice: str, label: str | None = None) -> None:
-        super().__init__(discord.ui.Button(
-            label=label or choice, style=RSVP_STYLES[choice],
-            custom_id=f"aiclub:rsvp:{event_id}:{choice}"))
+        super().__init__(
+            discord.ui.Button(
+                label=label or choice,
+                style=RSVP_STYLES[choice],
+                custom_id=f"aiclub:rsvp:{event_id}:{choice}",
+            )
+        )
         self.event_id, self.choice = event_id, choice
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
         return cls(int(match["event"]), match["choice"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -152,6 +193,22 @@ def rsvp_view(event_id: int, lang: str) -> discord.ui.View:
     for choice in RSVP_STYLES:
         view.add_item(RsvpButton(event_id, choice, t(lang, f"rsvp.label.{choice}")))
     return view
+
+
+class _HandlerButton(discord.ui.Button["PreviewView"]):
+    """A button whose press calls ``handler``."""
+
+    def __init__(
+        self,
+        label: str,
+        style: discord.ButtonStyle,
+        handler: Callable[[discord.Interaction], Awaitable[object]],
+    ) -> None:
+        super().__init__(label=label, style=style)
+        self._handler = handler
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await self._handler(interaction)
 
 
 class PreviewView(discord.ui.View):
@@ -169,10 +226,7 @@ class PreviewView(discord.ui.View):
             ("events.publish", discord.ButtonStyle.success, self._publish),
             ("events.discard", discord.ButtonStyle.secondary, self._discard),
         ):
-            button: discord.ui.Button[PreviewView] = discord.ui.Button(label=t(lang, key),
-                                                                       style=style)
-            button.callback = handler  # type: ignore[method-assign]
-            self.add_item(button)
+            self.add_item(_HandlerButton(t(lang, key), style, handler))
 
     @component_guard
     async def _publish(self, interaction: discord.Interaction) -> None:

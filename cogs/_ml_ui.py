@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 
 from bot.formatting import discord_timestamp
 from bot.i18n import t
+from bot.interactions import client_of
 from bot.ml.cards import ModelCard
 from bot.ml.jobs import Morph, Prediction
 from bot.ml.requests import MorphRequest, SampleRequest
@@ -80,10 +82,10 @@ def prediction_embed(prediction: Prediction, filename: str, lang: str) -> discor
     if prediction.truth is not None:
         verdict = "cnn.truth_right" if correct else "cnn.truth_wrong"
         embed.add_field(name=t(lang, "cnn.truth"), value=t(lang, verdict, truth=prediction.truth))
-        embed.description = t(lang, "cnn.heldout", index=prediction.index,
-                              size=prediction.heldout_size)
-    embed.add_field(name=t(lang, "gan.model"), value=f"`{prediction.model_version}`",
-                    inline=False)
+        embed.description = t(
+            lang, "cnn.heldout", index=prediction.index, size=prediction.heldout_size
+        )
+    embed.add_field(name=t(lang, "gan.model"), value=f"`{prediction.model_version}`", inline=False)
     embed.set_image(url=f"attachment://{filename}")
     embed.set_footer(text=t(lang, "cnn.footer"))
     return embed
@@ -96,20 +98,43 @@ def _metric(value: object) -> str:
 def card_lines(card: ModelCard, lang: str) -> list[str]:
     """A model card in a few lines: dataset, quality beside its baseline, when, version."""
     data, metrics = card.dataset, card.metrics
-    lines = [t(lang, "ml.info_dataset", dataset=data.get("name", "?"),
-               train=data.get("train_size", "?"), test=data.get("test_size", "?"))]
+    lines = [
+        t(
+            lang,
+            "ml.info_dataset",
+            dataset=data.get("name", "?"),
+            train=data.get("train_size", "?"),
+            test=data.get("test_size", "?"),
+        )
+    ]
     if card.kind == "cnn":
-        lines.append(t(lang, "ml.info_accuracy", accuracy=_metric(metrics.get("accuracy")),
-                       baseline=_metric(metrics.get("svc_baseline_accuracy"))))
+        lines.append(
+            t(
+                lang,
+                "ml.info_accuracy",
+                accuracy=_metric(metrics.get("accuracy")),
+                baseline=_metric(metrics.get("svc_baseline_accuracy")),
+            )
+        )
     else:
-        lines.append(t(lang, "ml.info_frechet", value=_metric(metrics.get("frechet_distance")),
-                       floor=_metric(metrics.get("frechet_floor_train_vs_test")),
-                       ceiling=_metric(metrics.get("frechet_ceiling_uniform_noise"))))
-        lines.append(t(lang, "ml.info_conditional",
-                       value=_metric(metrics.get("conditional_accuracy"))))
+        lines.append(
+            t(
+                lang,
+                "ml.info_frechet",
+                value=_metric(metrics.get("frechet_distance")),
+                floor=_metric(metrics.get("frechet_floor_train_vs_test")),
+                ceiling=_metric(metrics.get("frechet_ceiling_uniform_noise")),
+            )
+        )
+        lines.append(
+            t(lang, "ml.info_conditional", value=_metric(metrics.get("conditional_accuracy")))
+        )
     failing = [name for name, ok in card.gates.items() if not ok]
-    lines.append(t(lang, "ml.info_gates_failing", gates=", ".join(failing)) if failing
-                 else t(lang, "ml.info_gates_pass"))
+    lines.append(
+        t(lang, "ml.info_gates_failing", gates=", ".join(failing))
+        if failing
+        else t(lang, "ml.info_gates_pass")
+    )
     if card.created is not None:
         lines.append(t(lang, "ml.info_trained", when=discord_timestamp(card.created, "D")))
     lines.append(t(lang, "ml.info_version", version=card.version))
@@ -134,21 +159,28 @@ def cards_embed(
 
 # ---------------------------------------------------------------------------- components
 def _cog(interaction: discord.Interaction) -> ML:
-    cog = interaction.client.get_cog("ML")  # type: ignore[attr-defined]
+    cog = client_of(interaction).get_cog("ML")
     assert cog is not None
-    return cog  # type: ignore[return-value]
+    return cast("ML", cog)
 
 
 class GanButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=(r"aiclub:gan:(?P<action>reroll|pick|digit|details):(?P<count>\d{1,3}):"
-              r"(?P<digit>\d|x):(?P<seed>\d{1,10}):(?P<version>[A-Za-z0-9._-]{1,48})"),
+    template=(
+        r"aiclub:gan:(?P<action>reroll|pick|digit|details):(?P<count>\d{1,3}):"
+        r"(?P<digit>\d|x):(?P<seed>\d{1,10}):(?P<version>[A-Za-z0-9._-]{1,48})"
+    ),
 ):
     """A button under a GAN picture; everything it needs is in its custom_id (survives restarts)."""
 
     def __init__(
-        self, action: str, request: SampleRequest, version: str, label: str = "?",
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary, emoji: str | None = None,
+        self,
+        action: str,
+        request: SampleRequest,
+        version: str,
+        label: str = "?",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        emoji: str | None = None,
         row: int | None = None,
     ) -> None:
         digit = "x" if request.digit is None else str(request.digit)
@@ -159,7 +191,9 @@ class GanButton(
         self.action, self.request, self.version = action, request, version
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
         digit = None if match["digit"] == "x" else int(match["digit"])
         request = SampleRequest(int(match["count"]), digit, int(match["seed"]))
         return cls(match["action"], request, match["version"])
@@ -172,8 +206,11 @@ def sample_view(request: SampleRequest, version: str, lang: str) -> discord.ui.V
     """Re-roll, Same seed / other digit, Details."""
     view = discord.ui.View(timeout=None)
     secondary = discord.ButtonStyle.secondary
-    view.add_item(GanButton("reroll", request, version, t(lang, "gan.reroll"),
-                            discord.ButtonStyle.primary, "🎲"))
+    view.add_item(
+        GanButton(
+            "reroll", request, version, t(lang, "gan.reroll"), discord.ButtonStyle.primary, "🎲"
+        )
+    )
     view.add_item(GanButton("pick", request, version, t(lang, "gan.other_digit"), secondary, "🔢"))
     view.add_item(GanButton("details", request, version, t(lang, "gan.details"), secondary, "ℹ️"))
     return view
@@ -184,7 +221,8 @@ def digit_picker(request: SampleRequest, version: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for digit in range(10):
         picked = SampleRequest(request.count, digit, request.seed)
-        style = (discord.ButtonStyle.primary if digit == request.digit
-                 else discord.ButtonStyle.secondary)
+        style = (
+            discord.ButtonStyle.primary if digit == request.digit else discord.ButtonStyle.secondary
+        )
         view.add_item(GanButton("digit", picked, version, str(digit), style, row=digit // 5))
     return view

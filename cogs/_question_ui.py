@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 import discord
 
 from bot.formatting import discord_timestamp
 from bot.i18n import t
+from bot.interactions import client_of
 from bot.questions.bank import Question
 from bot.questions.scoring import MISCONCEPTION_PENALTY, Feedback, PointResult
 from bot.questions.service import AnswerResult, RevealStats
@@ -33,22 +35,28 @@ def question_embed(
     """The question in ``lang`` with the other language below, topic, difficulty, deadline."""
     title = t(lang, "question.practice_title" if practice else "question.title")
     embed = discord.Embed(title=title, description=question.prompt.get(lang), color=BLUE)
-    embed.add_field(name=t(other(lang), "question.translation"),
-                    value=question.prompt.get(other(lang)), inline=False)
+    embed.add_field(
+        name=t(other(lang), "question.translation"),
+        value=question.prompt.get(other(lang)),
+        inline=False,
+    )
     if question.type == "choice":
         lines = [f"**{o.id.upper()}.** {o.text(lang)}" for o in question.options or ()]
         embed.add_field(name=t(lang, "question.options"), value="\n".join(lines), inline=False)
     embed.add_field(name=t(lang, "question.topic"), value=TOPICS[question.topic].label(lang))
     embed.add_field(name=t(lang, "question.difficulty"), value=STARS[question.difficulty])
     if deadline is not None:
-        embed.add_field(name=t(lang, "question.deadline"),
-                        value=discord_timestamp(deadline, "R"))
+        embed.add_field(name=t(lang, "question.deadline"), value=discord_timestamp(deadline, "R"))
     embed.set_footer(text=t(lang, "question.footer", slug=question.slug))
     return embed
 
 
 def feedback_embed(
-    question: Question, feedback: Feedback, lang: str, *, reveal_missed: bool,
+    question: Question,
+    feedback: Feedback,
+    lang: str,
+    *,
+    reveal_missed: bool,
     result: AnswerResult | None = None,
 ) -> discord.Embed:
     """Score, covered key points with the sentence that earned each, and the missed ones."""
@@ -63,22 +71,29 @@ def feedback_embed(
     covered = [p for p in feedback.points if p.covered]
     missed = [p for p in feedback.points if not p.covered]
     if covered:
-        lines = [f"✅ **{_point_label(p, labels, lang)}** — “{_quote(p.evidence)}”"
-                 + (f" {t(lang, 'feedback.by_meaning')}" if p.semantic else "")
-                 for p in covered]
+        lines = [
+            f"✅ **{_point_label(p, labels, lang)}** — “{_quote(p.evidence)}”"
+            + (f" {t(lang, 'feedback.by_meaning')}" if p.semantic else "")
+            for p in covered
+        ]
         embed.add_field(name=t(lang, "feedback.covered"), value=_clip(lines), inline=False)
     if feedback.misconceptions:
-        lines = [f"❌ **{m.label}** — “{_quote(m.evidence)}”\n"
-                 f"↳ {t(lang, 'feedback.correction')}: {m.correction}"
-                 for m in feedback.misconceptions]
+        lines = [
+            f"❌ **{m.label}** — “{_quote(m.evidence)}”\n"
+            f"↳ {t(lang, 'feedback.correction')}: {m.correction}"
+            for m in feedback.misconceptions
+        ]
         name = t(lang, "feedback.misconceptions", penalty=f"{MISCONCEPTION_PENALTY:g}")
         embed.add_field(name=name, value=_clip(lines), inline=False)
     if missed and reveal_missed:
         lines = [f"▫️ {_point_label(p, labels, lang)}" for p in missed]
         embed.add_field(name=t(lang, "feedback.missed"), value=_clip(lines), inline=False)
     elif missed:
-        embed.add_field(name=t(lang, "feedback.missed"),
-                        value=t(lang, "feedback.missed_hidden", count=len(missed)), inline=False)
+        embed.add_field(
+            name=t(lang, "feedback.missed"),
+            value=t(lang, "feedback.missed_hidden", count=len(missed)),
+            inline=False,
+        )
     if question.type == "choice" and reveal_missed:
         correct = ", ".join(c.upper() for c in question.correct or ())
         embed.add_field(name=t(lang, "feedback.correct"), value=correct)
@@ -88,8 +103,11 @@ def feedback_embed(
         if not result.first_attempt:
             notes.append(t(lang, "feedback.already_answered"))
     if reveal_missed:
-        embed.add_field(name=t(lang, "feedback.reference"),
-                        value=question.reference_answer.get(lang)[:1024], inline=False)
+        embed.add_field(
+            name=t(lang, "feedback.reference"),
+            value=question.reference_answer.get(lang)[:1024],
+            inline=False,
+        )
     if question.type == "short" and feedback.graded_by == "lexical":
         notes.append(t(lang, "feedback.grading_lexical"))
     if notes:
@@ -104,10 +122,14 @@ def _point_label(point: PointResult, labels: dict[str, str], lang: str) -> str:
 
 def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.Embed:
     """The reveal: reference answer, key points, answer count, distribution, most missed."""
-    embed = discord.Embed(title=t(lang, "reveal.title"), color=GREEN,
-                          description=question.prompt.get(lang))
-    embed.add_field(name=t(lang, "feedback.reference"),
-                    value=question.reference_answer.get(lang)[:1024], inline=False)
+    embed = discord.Embed(
+        title=t(lang, "reveal.title"), color=GREEN, description=question.prompt.get(lang)
+    )
+    embed.add_field(
+        name=t(lang, "feedback.reference"),
+        value=question.reference_answer.get(lang)[:1024],
+        inline=False,
+    )
     if question.key_points:
         lines = [f"• {p.label.get(lang)} (×{p.weight})" for p in question.key_points]
         embed.add_field(name=t(lang, "reveal.key_points"), value=_clip(lines), inline=False)
@@ -120,20 +142,25 @@ def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.E
         bars = [f"`{name:>5}` {'█' * n} {n}" for name, n in stats.distribution.items()]
         embed.add_field(name=t(lang, "reveal.distribution"), value="\n".join(bars), inline=False)
     if stats.most_missed is not None:
-        label = next(p.label.get(lang) for p in question.key_points or ()
-                     if p.id == stats.most_missed)
+        label = next(
+            p.label.get(lang) for p in question.key_points or () if p.id == stats.most_missed
+        )
         embed.add_field(name=t(lang, "reveal.most_missed"), value=label, inline=False)
     if stats.misconceptions:
         known = {m.id: m for m in question.misconceptions}
         lines = [
-            t(lang, "reveal.misconception_line", label=item.label.get(lang), count=count,
-              correction=item.correction.get(lang))
+            t(
+                lang,
+                "reveal.misconception_line",
+                label=item.label.get(lang),
+                count=count,
+                correction=item.correction.get(lang),
+            )
             for mid, count in stats.misconceptions
             if (item := known.get(mid)) is not None
         ]
         if lines:
-            embed.add_field(name=t(lang, "reveal.misconceptions"), value=_clip(lines),
-                            inline=False)
+            embed.add_field(name=t(lang, "reveal.misconceptions"), value=_clip(lines), inline=False)
     return embed
 
 
@@ -154,13 +181,17 @@ def _clip(lines: list[str]) -> str:
 
 # ---------------------------------------------------------------------------- components
 def _cog(interaction: discord.Interaction) -> Questions:
-    cog = interaction.client.get_cog("Questions")  # type: ignore[attr-defined]
+    cog = client_of(interaction).get_cog("Questions")
     assert cog is not None
-    return cog  # type: ignore[return-value]
+    return cast("Questions", cog)
 
 
 Target = Literal["post", "practice"]
 _TARGET = r"(?P<target>post|practice):(?P<ref>[a-z0-9-]+)"
+
+
+def _target(match: re.Match[str]) -> Target:
+    return "post" if match["target"] == "post" else "practice"
 
 
 class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"aiclub:answer:{_TARGET}"):
@@ -170,14 +201,21 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"aiclub
     """
 
     def __init__(self, target: Target, ref: str, label: str = "Answer") -> None:
-        super().__init__(discord.ui.Button(
-            label=label, style=discord.ButtonStyle.primary, emoji="✍️",
-            custom_id=f"aiclub:answer:{target}:{ref}"))
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                emoji="✍️",
+                custom_id=f"aiclub:answer:{target}:{ref}",
+            )
+        )
         self.target, self.ref = target, ref
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(match["target"], match["ref"])
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(_target(match), match["ref"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.target == "post":
@@ -193,14 +231,20 @@ class ChoiceButton(
     """One option of a daily (ref = post id) or practice (slug) multiple-choice question."""
 
     def __init__(self, target: Target, ref: str, option: str) -> None:
-        super().__init__(discord.ui.Button(
-            label=option.upper(), style=discord.ButtonStyle.secondary,
-            custom_id=f"aiclub:choice:{target}:{ref}:{option}"))
+        super().__init__(
+            discord.ui.Button(
+                label=option.upper(),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"aiclub:choice:{target}:{ref}:{option}",
+            )
+        )
         self.target, self.ref, self.option = target, ref, option
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(match["target"], match["ref"], match["option"])
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(_target(match), match["ref"], match["option"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         cog = _cog(interaction)
@@ -210,29 +254,37 @@ class ChoiceButton(
             await cog.practice_choice_clicked(interaction, self.ref, {self.option})
 
 
-class ChoiceSelect(
-    discord.ui.DynamicItem[discord.ui.Select], template=rf"aiclub:choose:{_TARGET}"
-):
+class ChoiceSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"aiclub:choose:{_TARGET}"):
     """A menu to pick every correct option of a question with more than one."""
 
-    def __init__(self, target: Target, ref: str, question: Question | None = None,
-                 lang: str = "en") -> None:
+    def __init__(
+        self, target: Target, ref: str, question: Question | None = None, lang: str = "en"
+    ) -> None:
         choices = (question.options or ()) if question else ()
         options = [
             discord.SelectOption(label=o.id.upper(), value=o.id, description=o.text(lang)[:100])
             for o in choices
         ] or [discord.SelectOption(label="?", value="?")]  # rebuilt from a custom_id: unused
-        super().__init__(discord.ui.Select(
-            custom_id=f"aiclub:choose:{target}:{ref}", min_values=1, max_values=len(options),
-            placeholder=t(lang, "question.choose_all"), options=options))
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"aiclub:choose:{target}:{ref}",
+                min_values=1,
+                max_values=len(options),
+                placeholder=t(lang, "question.choose_all"),
+                options=options,
+            )
+        )
         self.target, self.ref = target, ref
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(match["target"], match["ref"])
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(_target(match), match["ref"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        selected = set(interaction.data.get("values", []))  # type: ignore[union-attr]
+        values = interaction.data.get("values", []) if interaction.data is not None else []
+        selected = set(values) if isinstance(values, list) else set()
         cog = _cog(interaction)
         if self.target == "post":
             await cog.choice_clicked(interaction, int(self.ref), selected)
@@ -256,16 +308,25 @@ def question_view(question: Question, target: Target, ref: str, lang: str) -> di
 class AnswerModal(discord.ui.Modal):
     """The answer form (up to 2,000 characters); ``on_answer`` receives the text."""
 
-    def __init__(self, title: str, label: str, on_answer) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        on_answer: Callable[[discord.Interaction, str], Awaitable[None]],
+    ) -> None:
         super().__init__(title=title[:45], timeout=900)
         self.answer: discord.ui.TextInput = discord.ui.TextInput(
-            label=label[:45], style=discord.TextStyle.paragraph, max_length=2000,
-            custom_id="answer")
+            label=label[:45], style=discord.TextStyle.paragraph, max_length=2000, custom_id="answer"
+        )
         self.add_item(self.answer)
         self._on_answer = on_answer
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._on_answer(interaction, self.answer.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await interaction.client.on_app_command_error(interaction, error)  # type: ignore[attr-defined]
+    # Modal.on_error takes (interaction, error) where View.on_error also takes the item, and
+    # discord.py's own Modal does not match the BaseView signature it inherits.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
+        await client_of(interaction).on_app_command_error(interaction, error)

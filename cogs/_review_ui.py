@@ -12,19 +12,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
-from discord import app_commands
 
 from bot.client import component_guard, send_ephemeral
 from bot.errors import UserError
 from bot.formatting import discord_timestamp
 from bot.i18n import t
+from bot.interactions import client_of, guild_id_of
 from bot.questions import review
 from bot.questions.review import Card, Decision, Outcome
 
 if TYPE_CHECKING:
+    from bot.client import AiclubBot
     from cogs.questions import Questions
 
 log = logging.getLogger(__name__)
@@ -170,9 +171,9 @@ def dm_embed(decision: Decision) -> discord.Embed:
 
 # ---------------------------------------------------------------------------- components
 def _cog(interaction: discord.Interaction) -> Questions:
-    cog = interaction.client.get_cog("Questions")  # type: ignore[attr-defined]
+    cog = client_of(interaction).get_cog("Questions")
     assert cog is not None
-    return cog  # type: ignore[return-value]
+    return cast("Questions", cog)
 
 
 class AskReviewButton(
@@ -193,7 +194,9 @@ class AskReviewButton(
         self.answer_id = answer_id
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
         return cls(int(match["answer"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -216,7 +219,9 @@ class ReviewDecisionButton(
         self.action, self.answer_id = action, answer_id
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
         return cls(match["action"], int(match["answer"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -239,10 +244,12 @@ def card_view(answer_id: int, lang: str) -> discord.ui.View:
 
 
 class _Modal(discord.ui.Modal):
+    # Modal.on_error takes (interaction, error) where View.on_error also takes the item, and
+    # discord.py's own Modal does not match the BaseView signature it inherits.
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception
     ) -> None:
-        await interaction.client.on_app_command_error(interaction, error)  # type: ignore[attr-defined]
+        await client_of(interaction).on_app_command_error(interaction, error)
 
 
 class NoteModal(_Modal):
@@ -299,12 +306,6 @@ class SetScoreModal(_Modal):
 
 
 # ---------------------------------------------------------------------------- flows
-def _guild_id(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.guild_id
-
-
 def _decider(interaction: discord.Interaction) -> tuple[frozenset[int], bool]:
     roles = frozenset(r.id for r in getattr(interaction.user, "roles", ()))
     return roles, bool(interaction.permissions.manage_guild)
@@ -317,7 +318,7 @@ class ReviewDesk:
         self.cog = cog
 
     @property
-    def bot(self):  # type: ignore[no-untyped-def]
+    def bot(self) -> AiclubBot:
         return self.cog.bot
 
     async def view_for(
@@ -335,7 +336,7 @@ class ReviewDesk:
         """Check first (nothing to type in vain), then open the note form."""
         lang = await self.bot.lang_for(interaction)
         await review.check_request(
-            self.bot.db, self.cog.bank, _guild_id(interaction), interaction.user.id, answer_id
+            self.bot.db, self.cog.bank, guild_id_of(interaction), interaction.user.id, answer_id
         )
 
         async def on_note(modal_interaction: discord.Interaction, note: str) -> None:
@@ -350,22 +351,20 @@ class ReviewDesk:
         card = await review.prepare_request(
             self.bot.db,
             self.cog.bank,
-            _guild_id(interaction),
+            guild_id_of(interaction),
             interaction.user.id,
             answer_id,
             note,
             self.bot.clock.now(),
         )
         try:
-            channel = self.bot.get_channel(card.channel_id) or await self.bot.fetch_channel(
-                card.channel_id
-            )
-            message = await channel.send(  # type: ignore[union-attr]
+            channel = await self.bot.post_channel(card.channel_id)
+            message = await channel.send(
                 embed=card_embed(card),
                 view=card_view(card.answer_id, card.lang),
                 allowed_mentions=NO_PINGS,
             )
-        except (discord.HTTPException, AttributeError) as exc:
+        except (discord.HTTPException, TypeError) as exc:  # TypeError: not a text channel
             log.warning(
                 "review card for answer %s not posted in channel %s: %s",
                 answer_id,
@@ -396,7 +395,7 @@ class ReviewDesk:
             decision = await review.decide(
                 self.bot.db,
                 self.cog.bank,
-                _guild_id(interaction),
+                guild_id_of(interaction),
                 answer_id,
                 interaction.user.id,
                 roles,
@@ -406,7 +405,7 @@ class ReviewDesk:
             await self._announce(interaction, decision, lang)
             return
         current = await review.check_decider(
-            self.bot.db, _guild_id(interaction), answer_id, interaction.user.id, roles, manage
+            self.bot.db, guild_id_of(interaction), answer_id, interaction.user.id, roles, manage
         )
 
         async def on_score(modal_interaction: discord.Interaction, score: str, reason: str) -> None:
@@ -416,7 +415,7 @@ class ReviewDesk:
             decision = await review.decide(
                 self.bot.db,
                 self.cog.bank,
-                _guild_id(modal_interaction),
+                guild_id_of(modal_interaction),
                 answer_id,
                 modal_interaction.user.id,
                 modal_roles,
@@ -448,10 +447,8 @@ class ReviewDesk:
             )
         await send_ephemeral(interaction, text, allowed_mentions=NO_PINGS)
         try:
-            channel = self.bot.get_channel(card.channel_id) or await self.bot.fetch_channel(
-                card.channel_id
-            )
-            await channel.get_partial_message(decision.message_id).edit(  # type: ignore[union-attr]
+            channel = await self.bot.post_channel(card.channel_id)
+            await channel.get_partial_message(decision.message_id).edit(
                 embed=card_embed(card, outcome), view=None, allowed_mentions=NO_PINGS
             )
         except discord.HTTPException as exc:

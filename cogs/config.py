@@ -11,6 +11,7 @@ from bot.events import digest as digests
 from bot.events import service as event_service
 from bot.guilds import get_settings, set_language
 from bot.i18n import t
+from bot.interactions import guild_id_of
 from bot.questions import review
 from bot.questions import service as questions
 from bot.questions.schedule import suggest_timezones
@@ -45,9 +46,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     async def show(self, interaction: discord.Interaction) -> None:
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
-            settings = await get_settings(session, interaction.guild_id, self.bot.clock.now())
+            settings = await get_settings(session, guild_id_of(interaction), self.bot.clock.now())
             daily = await questions.get_daily_config(
-                session, interaction.guild_id, self.bot.clock.now()
+                session, guild_id_of(interaction), self.bot.clock.now()
             )
             await session.commit()
         embed = discord.Embed(title=t(lang, "config.show_title"), color=0x5865F2)
@@ -68,7 +69,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     @app_commands.choices(language=LANGUAGE_CHOICES)
     async def language(self, interaction: discord.Interaction, language: str) -> None:
         async with self.bot.db.session() as session:
-            await set_language(session, interaction.guild_id, language, self.bot.clock.now())
+            await set_language(session, guild_id_of(interaction), language, self.bot.clock.now())
             await session.commit()
         lang = await self.bot.lang_for(interaction)
         await interaction.response.send_message(
@@ -104,7 +105,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         async with self.bot.db.session() as session:
             settings, config = await questions.configure_daily(
                 session,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 now,
                 channel_id=channel.id if channel else None,
                 post_time=time,
@@ -116,7 +117,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             )
             if review_channel is not None:
                 await review.set_review_channel(
-                    session, interaction.guild_id, review_channel.id, now
+                    session, guild_id_of(interaction), review_channel.id, now
                 )
             await session.commit()
         lang = await self.bot.lang_for(interaction)
@@ -180,13 +181,13 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         async with self.bot.db.session() as session:
             config = await event_service.configure_events(
                 session,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 now,
                 reminders=reminders,
                 organiser_role_id=organiser_role.id if organiser_role else None,
                 channel_id=channel.id if channel else None,
             )
-            settings = await get_settings(session, interaction.guild_id, now)
+            settings = await get_settings(session, guild_id_of(interaction), now)
             await session.commit()
         lang = await self.bot.lang_for(interaction)
         none = t(lang, "daily.none")
@@ -228,13 +229,13 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         async with self.bot.db.session() as session:
             config = await digests.configure_digest(
                 session,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 now,
                 channel_id=channel.id if channel else None,
                 weekday=day,
                 post_time=time,
             )
-            settings = await get_settings(session, interaction.guild_id, now)
+            settings = await get_settings(session, guild_id_of(interaction), now)
             await session.commit()
         lang = await self.bot.lang_for(interaction)
         embed = discord.Embed(title=t(lang, "digest.settings_title"), color=0x5865F2)

@@ -16,6 +16,7 @@ from bot.events import digest as digests
 from bot.events.digest import ClaimedDigest, Digest, DigestSender
 from bot.guilds import get_settings
 from bot.i18n import t
+from bot.interactions import guild_id_of
 from bot.questions.bank import QuestionBank
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
@@ -37,37 +38,57 @@ def digest_embed(digest: Digest) -> discord.Embed:
     if digest.empty:
         embed.description = t(lang, "digest.quiet")
     events = [
-        t(lang, "digest.event_line", title=e.title, when=when_text(e.start),
-          going=f"{e.going}/{e.capacity}" if e.capacity is not None else e.going, maybe=e.maybe)
+        t(
+            lang,
+            "digest.event_line",
+            title=e.title,
+            when=when_text(e.start),
+            going=f"{e.going}/{e.capacity}" if e.capacity is not None else e.going,
+            maybe=e.maybe,
+        )
         for e in digest.events
     ]
-    embed.add_field(name=t(lang, "digest.events"),
-                    value="\n".join(events)[:1024] or t(lang, "digest.no_events"), inline=False)
+    embed.add_field(
+        name=t(lang, "digest.events"),
+        value="\n".join(events)[:1024] or t(lang, "digest.no_events"),
+        inline=False,
+    )
     if digest.top:
-        lines = [t(lang, "digest.top_line", rank=rank, member=f"<@{user_id}>",
-                   points=_points(points)) for rank, (user_id, points) in enumerate(digest.top, 1)]
-        embed.add_field(name=t(lang, "digest.top", week=digest.last_week), value="\n".join(lines),
-                        inline=False)
+        lines = [
+            t(lang, "digest.top_line", rank=rank, member=f"<@{user_id}>", points=_points(points))
+            for rank, (user_id, points) in enumerate(digest.top, 1)
+        ]
+        embed.add_field(
+            name=t(lang, "digest.top", week=digest.last_week), value="\n".join(lines), inline=False
+        )
     if digest.improved:
-        lines = [t(lang, "digest.improved_line", member=f"<@{user_id}>", points=_points(gain))
-                 for user_id, gain in digest.improved]
+        lines = [
+            t(lang, "digest.improved_line", member=f"<@{user_id}>", points=_points(gain))
+            for user_id, gain in digest.improved
+        ]
         embed.add_field(name=t(lang, "digest.improved"), value="\n".join(lines), inline=False)
     if digest.questions:
         lines = []
         for question in digest.questions:
-            line = t(lang, "digest.question_line", prompt=question.prompt,
-                     answers=question.answers,
-                     average=_points(question.average) if question.average is not None else "—")
+            line = t(
+                lang,
+                "digest.question_line",
+                prompt=question.prompt,
+                answers=question.answers,
+                average=_points(question.average) if question.average is not None else "—",
+            )
             if question.most_missed:
                 line += t(lang, "digest.most_missed", point=question.most_missed)
             lines.append(line)
-        embed.add_field(name=t(lang, "digest.questions"), value="\n".join(lines)[:1024],
-                        inline=False)
+        embed.add_field(
+            name=t(lang, "digest.questions"), value="\n".join(lines)[:1024], inline=False
+        )
     topic = TOPICS.get(digest.weakest_topic or "")
     embed.add_field(
         name=t(lang, "digest.suggestion"),
         value=t(lang, "digest.practise_topic", topic=topic.label(lang), topic_id=topic.id)
-        if topic else t(lang, "digest.practise_any"),
+        if topic
+        else t(lang, "digest.practise_any"),
         inline=False,
     )
     embed.set_footer(text=t(lang, "digest.footer"))
@@ -78,13 +99,17 @@ class DigestCog(commands.Cog, name="Digest"):
     """Posts each guild's weekly digest at its local day and time."""
 
     digest = app_commands.Group(
-        name="digest", description="The weekly digest (Manage Server)", guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True))
+        name="digest",
+        description="The weekly digest (Manage Server)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
-        self.sender = DigestSender(bot.db, bot.clock, self._send, limiter=RateLimiter(),
-                                   bank=self._bank)
+        self.sender = DigestSender(
+            bot.db, bot.clock, self._send, limiter=RateLimiter(), bank=self._bank
+        )
 
     def _bank(self) -> QuestionBank | None:
         return getattr(self.bot.get_cog("Questions"), "bank", None)
@@ -124,8 +149,12 @@ class DigestCog(commands.Cog, name="Digest"):
             self.bot.scheduler.remove_job(job_id)
             return
         at = parse_post_time(config.post_time)
-        trigger = CronTrigger(day_of_week=config.weekday, hour=at.hour, minute=at.minute,
-                              timezone=ZoneInfo(settings.timezone))
+        trigger = CronTrigger(
+            day_of_week=config.weekday,
+            hour=at.hour,
+            minute=at.minute,
+            timezone=ZoneInfo(settings.timezone),
+        )
 
         async def fire() -> None:
             await self.sender.run(guild_id)
@@ -133,10 +162,10 @@ class DigestCog(commands.Cog, name="Digest"):
         self.bot.scheduler.add_job(job_id, trigger, fire)
 
     async def _send(self, claimed: ClaimedDigest, digest: Digest) -> int:
-        channel = self.bot.get_channel(claimed.channel_id) or await self.bot.fetch_channel(
-            claimed.channel_id)
-        message = await channel.send(  # type: ignore[union-attr]
-            embed=digest_embed(digest), allowed_mentions=discord.AllowedMentions.none())
+        channel = await self.bot.post_channel(claimed.channel_id)
+        message = await channel.send(
+            embed=digest_embed(digest), allowed_mentions=discord.AllowedMentions.none()
+        )
         return message.id
 
     @digest.command(name="preview", description="Show this week's digest privately (not posted)")
@@ -145,11 +174,13 @@ class DigestCog(commands.Cog, name="Digest"):
             raise app_commands.MissingPermissions(["manage_guild"])
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
-            digest = await digests.build_digest(session, interaction.guild_id,
-                                                self.bot.clock.now(), self._bank())
+            digest = await digests.build_digest(
+                session, guild_id_of(interaction), self.bot.clock.now(), self._bank()
+            )
             await session.commit()
         await interaction.response.send_message(
-            embed=digest_embed(replace(digest, language=lang)), ephemeral=True)
+            embed=digest_embed(replace(digest, language=lang)), ephemeral=True
+        )
 
 
 async def setup(bot: AiclubBot) -> None:

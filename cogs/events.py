@@ -23,6 +23,7 @@ from bot.events.reminders import Due
 from bot.events.service import GOING, MAYBE, Draft
 from bot.guilds import get_settings
 from bot.i18n import t
+from bot.interactions import guild_id_of
 from cogs._event_ui import (
     PreviewView,
     RsvpButton,
@@ -58,8 +59,9 @@ def display_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime:
 class Events(commands.Cog):
     """Community events with RSVPs, reminders and Discord scheduled events."""
 
-    event = app_commands.Group(name="event", guild_only=True,
-                               description="Community events: talks, contests, meetups")
+    event = app_commands.Group(
+        name="event", guild_only=True, description="Community events: talks, contests, meetups"
+    )
 
     def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
@@ -100,8 +102,9 @@ class Events(commands.Cog):
                 return
             settings = await get_settings(session, event.guild_id, now)
             tz = ZoneInfo(settings.timezone)
-            offsets = service.offsets_of(await service.get_event_config(session, event.guild_id,
-                                                                        now))
+            offsets = service.offsets_of(
+                await service.get_event_config(session, event.guild_id, now)
+            )
             await session.commit()
             claimed = await reminders.claim_due(session, event, tz, offsets, now)
             recipients = await service.members_with(session, event_id, [GOING, MAYBE])
@@ -119,40 +122,62 @@ class Events(commands.Cog):
 
         self.bot.scheduler.add_job(job_id, DateTrigger(upcoming.due_at), fire)
 
-    async def _send_reminder(self, event: Event, due: Due, recipients: list[int], lang: str
-                             ) -> None:
+    async def _send_reminder(
+        self, event: Event, due: Due, recipients: list[int], lang: str
+    ) -> None:
         message_id, error = None, None
         where = where_text(event.location, event.voice_channel_id)
         try:
             if due.offset == 0:
-                message = await self._post(event.channel_id, t(
-                    lang, "events.starting_now", title=event.title, where=where,
-                    link=self._jump(event)))
+                message = await self._post(
+                    event.channel_id,
+                    t(
+                        lang,
+                        "events.starting_now",
+                        title=event.title,
+                        where=where,
+                        link=self._jump(event),
+                    ),
+                )
                 message_id = message.id
             else:
-                text = t(lang, "events.reminder", title=event.title,
-                         when=when_text(due.occurrence), where=where, link=self._jump(event))
+                text = t(
+                    lang,
+                    "events.reminder",
+                    title=event.title,
+                    when=when_text(due.occurrence),
+                    where=where,
+                    link=self._jump(event),
+                )
                 message_id = await self._notify(event, recipients, text, lang)
         except discord.HTTPException as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.warning("reminder %s failed: %s", due.key(event.id), error)
         async with self.bot.db.session() as session:
-            await ledger.finish(session, event.guild_id, reminders.LEDGER_KIND, due.key(event.id),
-                                self.bot.clock.now(), message_id=message_id, error=error)
+            await ledger.finish(
+                session,
+                event.guild_id,
+                reminders.LEDGER_KIND,
+                due.key(event.id),
+                self.bot.clock.now(),
+                message_id=message_id,
+                error=error,
+            )
 
     # ------------------------------------------------------------------ Discord calls
     async def _post(self, channel_id: int, content: str | None, **kwargs: Any) -> discord.Message:
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        return await channel.send(content, **kwargs)  # type: ignore[union-attr]
+        channel = await self.bot.post_channel(channel_id)
+        return await channel.send(content, **kwargs)
 
     @staticmethod
     def _jump(event: Event) -> str:
         if event.message_id is None or event.channel_id is None:
             return ""
-        return f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
+        return (
+            f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
+        )
 
-    async def _notify(self, event: Event, user_ids: list[int], text: str, lang: str
-                      ) -> int | None:
+    async def _notify(self, event: Event, user_ids: list[int], text: str, lang: str) -> int | None:
         """DM each member; those whose DMs are closed are mentioned in the event's thread.
 
         Returns the id of the thread post, if one was needed.
@@ -170,12 +195,13 @@ class Events(commands.Cog):
             return None
         mentions = " ".join(f"<@{user_id}>" for user_id in unreachable)
         try:
-            message = await self._post(event.thread_id or event.channel_id,
-                                       t(lang, "events.dm_fallback", mentions=mentions, text=text),
-                                       allowed_mentions=USER_PINGS)
+            message = await self._post(
+                event.thread_id or event.channel_id,
+                t(lang, "events.dm_fallback", mentions=mentions, text=text),
+                allowed_mentions=USER_PINGS,
+            )
         except discord.HTTPException as exc:
-            log.warning("event %s: could not mention %s in its thread: %s", event.id, mentions,
-                        exc)
+            log.warning("event %s: could not mention %s in its thread: %s", event.id, mentions, exc)
             return None
         return message.id
 
@@ -189,11 +215,11 @@ class Events(commands.Cog):
             counts = (await service.rsvp_counts(session, [event.id]))[event.id]
         if event.message_id is not None and event.channel_id is not None:
             try:
-                channel = self.bot.get_channel(event.channel_id) or await self.bot.fetch_channel(
-                    event.channel_id)
+                channel = await self.bot.post_channel(event.channel_id)
                 view = rsvp_view(event.id, lang) if event.status == service.SCHEDULED else None
-                await channel.get_partial_message(event.message_id).edit(  # type: ignore[union-attr]
-                    embed=event_embed(event, start, counts, lang), view=view)
+                await channel.get_partial_message(event.message_id).edit(
+                    embed=event_embed(event, start, counts, lang), view=view
+                )
             except discord.HTTPException as exc:
                 log.warning("announcement of event %s not updated: %s", event.id, exc)
         if event.status == service.SCHEDULED and start > self.bot.clock.now():
@@ -219,27 +245,35 @@ class Events(commands.Cog):
         if not guild.me.guild_permissions.manage_events:
             return False
         fields: dict[str, Any] = {
-            "name": event.title, "description": event.description[:1000], "start_time": start,
+            "name": event.title,
+            "description": event.description[:1000],
+            "start_time": start,
             "end_time": start + service.duration_of(event),
         }
         voice = guild.get_channel(event.voice_channel_id) if event.voice_channel_id else None
         if isinstance(voice, discord.StageChannel | discord.VoiceChannel):
             fields["channel"] = voice
-            fields["entity_type"] = (discord.EntityType.stage_instance
-                                     if isinstance(voice, discord.StageChannel)
-                                     else discord.EntityType.voice)
+            fields["entity_type"] = (
+                discord.EntityType.stage_instance
+                if isinstance(voice, discord.StageChannel)
+                else discord.EntityType.voice
+            )
         else:
             fields["entity_type"] = discord.EntityType.external
             fields["location"] = event.location or where_text(None, event.voice_channel_id)
         try:
             native = await self._native(guild, event)
             # A Discord event whose start has come belongs to an earlier occurrence: keep it.
-            if (native is not None and native.status is discord.EventStatus.scheduled
-                    and native.start_time > self.bot.clock.now()):
+            if (
+                native is not None
+                and native.status is discord.EventStatus.scheduled
+                and native.start_time > self.bot.clock.now()
+            ):
                 await native.edit(**fields)
                 return True
             native = await guild.create_scheduled_event(
-                privacy_level=discord.PrivacyLevel.guild_only, **fields)
+                privacy_level=discord.PrivacyLevel.guild_only, **fields
+            )
         except discord.Forbidden:
             return False
         except discord.HTTPException as exc:
@@ -276,8 +310,9 @@ class Events(commands.Cog):
     # ------------------------------------------------------------------ permissions
     async def _require_organiser(self, interaction: discord.Interaction) -> None:
         async with self.bot.db.session() as session:
-            config = await service.get_event_config(session, interaction.guild_id,
-                                                    self.bot.clock.now())
+            config = await service.get_event_config(
+                session, guild_id_of(interaction), self.bot.clock.now()
+            )
             await session.commit()
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
         service.require_organiser(config, roles, interaction.permissions.manage_events)
@@ -318,23 +353,37 @@ class Events(commands.Cog):
         native_count = len(interaction.guild.scheduled_events) if interaction.guild else 0
         async with self.bot.db.session() as session:
             draft = await service.prepare_event(
-                session, interaction.guild_id, self.bot.clock.now(), title=title, start=start,
-                duration=duration, end=end, kind=kind, where=where,
-                voice_channel_id=channel.id if channel else None, description=description,
-                capacity=capacity, repeat=repeat, repeat_count=repeat_count,
-                native_count=native_count)
+                session,
+                guild_id_of(interaction),
+                self.bot.clock.now(),
+                title=title,
+                start=start,
+                duration=duration,
+                end=end,
+                kind=kind,
+                where=where,
+                voice_channel_id=channel.id if channel else None,
+                description=description,
+                capacity=capacity,
+                repeat=repeat,
+                repeat_count=repeat_count,
+                native_count=native_count,
+            )
             await session.commit()
 
         async def publish(clicked: discord.Interaction) -> None:
             await self._publish(clicked, draft, lang)
 
         async def discard(clicked: discord.Interaction) -> None:
-            await clicked.response.edit_message(content=t(lang, "events.discarded"), embed=None,
-                                                view=None)
+            await clicked.response.edit_message(
+                content=t(lang, "events.discarded"), embed=None, view=None
+            )
 
         await interaction.response.send_message(
-            embed=preview_embed(draft, lang), view=PreviewView(lang, publish, discard),
-            ephemeral=True)
+            embed=preview_embed(draft, lang),
+            view=PreviewView(lang, publish, discard),
+            ephemeral=True,
+        )
 
     async def _publish(self, interaction: discord.Interaction, draft: Draft, lang: str) -> None:
         now = self.bot.clock.now()
@@ -348,56 +397,75 @@ class Events(commands.Cog):
             channel_id = config.channel_id or interaction.channel_id
             assert channel_id is not None  # guild interactions always come from a channel
             event = await service.create_event(
-                session, guild_id, interaction.user.id, draft, now, channel_id=channel_id,
-                native_count=native_count)
-        await interaction.response.edit_message(content=t(lang, "events.publishing"), embed=None,
-                                                view=None)
+                session,
+                guild_id,
+                interaction.user.id,
+                draft,
+                now,
+                channel_id=channel_id,
+                native_count=native_count,
+            )
+        await interaction.response.edit_message(
+            content=t(lang, "events.publishing"), embed=None, view=None
+        )
         try:
-            message = await self._post(event.channel_id, None, view=rsvp_view(event.id, guild_lang),
-                                       embed=event_embed(event, event.start_at,
-                                                         service.RsvpCounts(), guild_lang))
+            message = await self._post(
+                event.channel_id,
+                None,
+                view=rsvp_view(event.id, guild_lang),
+                embed=event_embed(event, event.start_at, service.RsvpCounts(), guild_lang),
+            )
             thread = await message.create_thread(name=event.title[:100])
         except discord.HTTPException as exc:
             log.warning("announcement of event %s failed: %s", event.id, exc)
             async with self.bot.db.session() as session:
                 await service.delete_event(session, event.id)
             await interaction.edit_original_response(
-                content=t(lang, "events.post_failed", channel=f"<#{event.channel_id}>"))
+                content=t(lang, "events.post_failed", channel=f"<#{event.channel_id}>")
+            )
             return
         event.message_id, event.thread_id = message.id, thread.id
         async with self.bot.db.session() as session:
-            await service.record_announcement(session, event.id, message_id=message.id,
-                                              thread_id=thread.id)
-        warning = await self._native_warning(guild_id, await self._sync_native(
-            event, display_start(event, tz, now)), lang)
+            await service.record_announcement(
+                session, event.id, message_id=message.id, thread_id=thread.id
+            )
+        warning = await self._native_warning(
+            guild_id, await self._sync_native(event, display_start(event, tz, now)), lang
+        )
         await interaction.edit_original_response(
-            content=t(lang, "events.published", title=event.title, link=message.jump_url)
-            + warning)
+            content=t(lang, "events.published", title=event.title, link=message.jump_url) + warning
+        )
         await self.run_reminders(event.id)
 
     # ------------------------------------------------------------------ RSVP
     @component_guard
-    async def rsvp_clicked(self, interaction: discord.Interaction, event_id: int, choice: str
-                           ) -> None:
+    async def rsvp_clicked(
+        self, interaction: discord.Interaction, event_id: int, choice: str
+    ) -> None:
         """A Going / Maybe / Not going button: record it, answer privately, redraw counts."""
         lang = await self.bot.lang_for(interaction)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             result = await service.set_rsvp(session, event_id, interaction.user.id, choice, now)
-            event = await service.get_event(session, interaction.guild_id, event_id)
+            event = await service.get_event(session, guild_id_of(interaction), event_id)
             guild_lang = (await get_settings(session, event.guild_id, now)).language
             tz = await service.guild_zone(session, event.guild_id, now)
             await session.commit()
         key = f"rsvp.now_{result.status}" if result.changed else f"rsvp.still_{result.status}"
-        await send_ephemeral(interaction, t(lang, key, title=event.title,
-                                            position=result.waitlist_position or 0))
+        await send_ephemeral(
+            interaction, t(lang, key, title=event.title, position=result.waitlist_position or 0)
+        )
         await self._refresh(event, tz, guild_lang)
         await self._tell_promoted(event, result.promoted, guild_lang)
 
     async def _tell_promoted(self, event: Event, user_ids: tuple[int, ...], lang: str) -> None:
         if user_ids:
-            await self._notify(event, list(user_ids), t(lang, "rsvp.promoted", title=event.title,
-                                                        link=self._jump(event)), lang)
+            await self._notify(
+                event,
+                list(user_ids),
+                t(lang, "rsvp.promoted", title=event.title, link=self._jump(event)),
+                lang,
+            )
 
     # ------------------------------------------------------------------ list, info, iCal
     @event.command(name="list", description="Upcoming events with their RSVP counts")
@@ -409,12 +477,14 @@ class Events(commands.Cog):
         span = RANGES[range]
         async with self.bot.db.session() as session:
             items = await service.upcoming_events(
-                session, interaction.guild_id, now, until=now + span if span else None)
+                session, guild_id_of(interaction), now, until=now + span if span else None
+            )
             counts = await service.rsvp_counts(session, [item.event.id for item in items])
             await session.commit()
         await interaction.response.send_message(
             embed=list_embed(items, counts, lang, t(lang, f"events.list_title.{range}")),
-            ephemeral=True)
+            ephemeral=True,
+        )
 
     @event.command(name="info", description="Details of an event")
     @app_commands.describe(event="The event (start typing its title)")
@@ -422,15 +492,16 @@ class Events(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            found = await service.get_event(session, interaction.guild_id, event)
+            found = await service.get_event(session, guild_id_of(interaction), event)
             counts = (await service.rsvp_counts(session, [found.id]))[found.id]
             tz = await service.guild_zone(session, found.guild_id, now)
             await session.commit()
         start = service.current_or_next_start(found, tz, now) or found.start_at
         embed = event_embed(found, start, counts, lang)
         if self._jump(found):
-            embed.add_field(name=t(lang, "events.field.announcement"), value=self._jump(found),
-                            inline=False)
+            embed.add_field(
+                name=t(lang, "events.field.announcement"), value=self._jump(found), inline=False
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @event.command(name="ical", description="Download an .ics calendar file (one event or all)")
@@ -439,23 +510,30 @@ class Events(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            tz = await service.guild_zone(session, interaction.guild_id, now)
+            tz = await service.guild_zone(session, guild_id_of(interaction), now)
             if event is not None:
-                events = [await service.get_event(session, interaction.guild_id, event)]
+                events = [await service.get_event(session, guild_id_of(interaction), event)]
             else:
-                events = [item.event for item in await service.upcoming_events(
-                    session, interaction.guild_id, now, limit=100)]
+                events = [
+                    item.event
+                    for item in await service.upcoming_events(
+                        session, guild_id_of(interaction), now, limit=100
+                    )
+                ]
             await session.commit()
         if not events:
             raise UserError("events.list_empty")
         guild = interaction.guild
         data = build_calendar(
             [service.to_ical(item, tz, location_name=self._channel_name(item)) for item in events],
-            name=guild.name if guild else None)
+            name=guild.name if guild else None,
+        )
         filename = f"event-{event}.ics" if event is not None else "aiclub-events.ics"
         await interaction.response.send_message(
             t(lang, "events.ical_ready", count=len(events)),
-            file=discord.File(io.BytesIO(data), filename=filename), ephemeral=True)
+            file=discord.File(io.BytesIO(data), filename=filename),
+            ephemeral=True,
+        )
 
     def _channel_name(self, event: Event) -> str:
         channel = self.bot.get_channel(event.voice_channel_id) if event.voice_channel_id else None
@@ -464,9 +542,14 @@ class Events(commands.Cog):
     # ------------------------------------------------------------------ edit, cancel
     @event.command(name="edit", description="Change an event (creator or Manage Events)")
     @app_commands.describe(
-        event="The event (start typing its title)", title="New title", start="New start",
-        duration="New length, e.g. 90m", kind="New kind", where="New link or address",
-        channel="New voice or stage channel", description="New description",
+        event="The event (start typing its title)",
+        title="New title",
+        start="New start",
+        duration="New length, e.g. 90m",
+        kind="New kind",
+        where="New link or address",
+        channel="New voice or stage channel",
+        description="New description",
         capacity="New number of places",
     )
     @app_commands.choices(kind=KIND_CHOICES)
@@ -491,11 +574,21 @@ class Events(commands.Cog):
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             result = await service.edit_event(
-                session, interaction.guild_id, event, interaction.user.id,
-                interaction.permissions.manage_events, now, title=title, start=start,
-                duration=duration, kind=kind, where=where,
-                voice_channel_id=channel.id if channel else None, description=description,
-                capacity=capacity)
+                session,
+                guild_id_of(interaction),
+                event,
+                interaction.user.id,
+                interaction.permissions.manage_events,
+                now,
+                title=title,
+                start=start,
+                duration=duration,
+                kind=kind,
+                where=where,
+                voice_channel_id=channel.id if channel else None,
+                description=description,
+                capacity=capacity,
+            )
             guild_lang = (await get_settings(session, result.event.guild_id, now)).language
             tz = await service.guild_zone(session, result.event.guild_id, now)
             await session.commit()
@@ -503,12 +596,12 @@ class Events(commands.Cog):
         mirrored = await self._refresh(edited, tz, guild_lang)
         warning = await self._native_warning(edited.guild_id, mirrored, lang)
         await interaction.response.send_message(
-            t(lang, "events.edited", title=edited.title) + warning, ephemeral=True)
+            t(lang, "events.edited", title=edited.title) + warning, ephemeral=True
+        )
         if result.time_changed and edited.thread_id:
             when = when_text(display_start(edited, tz, now))
             try:
-                await self._post(edited.thread_id,
-                                 t(guild_lang, "events.time_changed", when=when))
+                await self._post(edited.thread_id, t(guild_lang, "events.time_changed", when=when))
             except discord.HTTPException as exc:
                 log.warning("event %s: time change not posted: %s", edited.id, exc)
         await self._tell_promoted(edited, result.promoted, guild_lang)
@@ -522,19 +615,28 @@ class Events(commands.Cog):
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             cancelled, attendees = await service.cancel_event(
-                session, interaction.guild_id, event, interaction.user.id,
-                interaction.permissions.manage_events, now)
+                session,
+                guild_id_of(interaction),
+                event,
+                interaction.user.id,
+                interaction.permissions.manage_events,
+                now,
+            )
             guild_lang = (await get_settings(session, cancelled.guild_id, now)).language
             tz = await service.guild_zone(session, cancelled.guild_id, now)
             await session.commit()
         await interaction.response.send_message(
-            t(lang, "events.cancelled", title=cancelled.title, count=len(attendees)),
-            ephemeral=True)
+            t(lang, "events.cancelled", title=cancelled.title, count=len(attendees)), ephemeral=True
+        )
         self.bot.scheduler.remove_job(f"events:reminders:{cancelled.id}")
         await self._refresh(cancelled, tz, guild_lang)
         await self._cancel_native(cancelled)
-        await self._notify(cancelled, attendees, t(guild_lang, "events.cancelled_dm",
-                                                   title=cancelled.title), guild_lang)
+        await self._notify(
+            cancelled,
+            attendees,
+            t(guild_lang, "events.cancelled_dm", title=cancelled.title),
+            guild_lang,
+        )
 
     # ------------------------------------------------------------------ autocomplete
     async def _event_choices(
@@ -542,8 +644,8 @@ class Events(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            items = await service.upcoming_events(session, interaction.guild_id, now, limit=100)
-            tz = await service.guild_zone(session, interaction.guild_id, now)
+            items = await service.upcoming_events(session, guild_id_of(interaction), now, limit=100)
+            tz = await service.guild_zone(session, guild_id_of(interaction), now)
             await session.commit()
         needle = current.strip().lower().lstrip("#")
         choices = []

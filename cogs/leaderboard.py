@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any, Self
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,6 +12,7 @@ from discord.ext import commands
 from bot.client import AiclubBot, component_guard, send_ephemeral
 from bot.errors import UserError
 from bot.i18n import t
+from bot.interactions import client_of, guild_id_of
 from bot.questions import leaderboard as boards
 from bot.questions import profile as profiles
 from bot.questions.topics import TOPICS
@@ -40,51 +44,104 @@ class PageButton(
 ):
     """Prev/Next of a leaderboard: period, topic, target page and viewer live in the custom id."""
 
-    def __init__(self, period: str, topic: str | None, page: int, viewer_id: int,
-                 label: str = "▶", disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(
-            label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
-            custom_id=f"aiclub:lb:{period}:{topic or ''}:{page}:{viewer_id}"))
+    def __init__(
+        self,
+        period: str,
+        topic: str | None,
+        page: int,
+        viewer_id: int,
+        label: str = "▶",
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                custom_id=f"aiclub:lb:{period}:{topic or ''}:{page}:{viewer_id}",
+            )
+        )
         self.period, self.topic, self.page, self.viewer_id = period, topic, page, viewer_id
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match):  # type: ignore[no-untyped-def]
-        return cls(match["period"], match["topic"] or None, int(match["page"]),
-                   int(match["viewer"]))
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(
+            match["period"], match["topic"] or None, int(match["page"]), int(match["viewer"])
+        )
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Leaderboard")  # type: ignore[attr-defined]
+        cog = client_of(interaction).get_cog("Leaderboard")
         assert isinstance(cog, Leaderboard)
         await cog.page_clicked(interaction, self.period, self.topic, self.page, self.viewer_id)
 
 
-def board_embed(lang: str, period: str, topic: str | None, scope: str, page: boards.Page,
-                me: boards.RankInfo | None, viewer_id: int) -> discord.Embed:
+def board_embed(
+    lang: str,
+    period: str,
+    topic: str | None,
+    scope: str,
+    page: boards.Page,
+    me: boards.RankInfo | None,
+    viewer_id: int,
+) -> discord.Embed:
     """One page of the board, then the viewer's own line."""
     period_name = t(lang, f"leaderboard.period.{period}")
-    title = (t(lang, "leaderboard.title_topic", period=period_name,
-               topic=_topic_label(topic, lang)) if topic
-             else t(lang, "leaderboard.title", period=period_name))
-    lines = [t(lang, "leaderboard.row", rank=row.rank, member=f"<@{row.user_id}>",
-               points=_num(row.points), answers=row.answers) for row in page.rows]
+    title = (
+        t(lang, "leaderboard.title_topic", period=period_name, topic=_topic_label(topic, lang))
+        if topic
+        else t(lang, "leaderboard.title", period=period_name)
+    )
+    lines = [
+        t(
+            lang,
+            "leaderboard.row",
+            rank=row.rank,
+            member=f"<@{row.user_id}>",
+            points=_num(row.points),
+            answers=row.answers,
+        )
+        for row in page.rows
+    ]
     if not lines:
         lines = [t(lang, "leaderboard.page_empty" if page.page else "leaderboard.empty")]
     mention = f"<@{viewer_id}>"
-    you = (t(lang, "leaderboard.you", member=mention, rank=me.rank, points=_num(me.points))
-           if me else t(lang, "leaderboard.you_unranked", member=mention))
+    you = (
+        t(lang, "leaderboard.you", member=mention, rank=me.rank, points=_num(me.points))
+        if me
+        else t(lang, "leaderboard.you_unranked", member=mention)
+    )
     embed = discord.Embed(title=title, description="\n".join([*lines, "", you]), color=GOLD)
     embed.set_footer(text=t(lang, "leaderboard.footer", page=page.page + 1, scope=scope))
     return embed
 
 
-def board_view(lang: str, period: str, topic: str | None, page: boards.Page,
-               viewer_id: int) -> discord.ui.View:
+def board_view(
+    lang: str, period: str, topic: str | None, page: boards.Page, viewer_id: int
+) -> discord.ui.View:
     """Prev/Next buttons, disabled at either end."""
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(period, topic, max(page.page - 1, 0), viewer_id,
-                             t(lang, "leaderboard.prev"), disabled=page.page == 0))
-    view.add_item(PageButton(period, topic, page.page + 1, viewer_id,
-                             t(lang, "leaderboard.next"), disabled=not page.has_next))
+    view.add_item(
+        PageButton(
+            period,
+            topic,
+            max(page.page - 1, 0),
+            viewer_id,
+            t(lang, "leaderboard.prev"),
+            disabled=page.page == 0,
+        )
+    )
+    view.add_item(
+        PageButton(
+            period,
+            topic,
+            page.page + 1,
+            viewer_id,
+            t(lang, "leaderboard.next"),
+            disabled=not page.has_next,
+        )
+    )
     return view
 
 
@@ -92,29 +149,51 @@ def board_view(lang: str, period: str, topic: str | None, page: boards.Page,
 def profile_embed(lang: str, name: str, data: profiles.Profile) -> discord.Embed:
     """Points, rank, streaks, counts, averages by topic and the weakest topic."""
     embed = discord.Embed(title=t(lang, "profile.title", name=name), color=BLUE)
-    rank = (t(lang, "profile.rank_value", rank=data.rank) if data.rank
-            else t(lang, "profile.unranked"))
+    rank = (
+        t(lang, "profile.rank_value", rank=data.rank) if data.rank else t(lang, "profile.unranked")
+    )
     fields = [
         ("profile.points", _num(data.points)),
         ("profile.rank", rank),
-        ("profile.streak", t(lang, "profile.streak_value", current=data.current_streak,
-                             best=data.best_streak)),
+        (
+            "profile.streak",
+            t(lang, "profile.streak_value", current=data.current_streak, best=data.best_streak),
+        ),
         ("profile.answers", str(data.answers)),
         ("profile.practice", str(data.practice_answers)),
-        ("profile.average", t(lang, "profile.score_value", score=_num(data.average))
-         if data.average is not None else "—"),
+        (
+            "profile.average",
+            t(lang, "profile.score_value", score=_num(data.average))
+            if data.average is not None
+            else "—",
+        ),
     ]
     for key, value in fields:
         embed.add_field(name=t(lang, key), value=value)
     if data.topics:
-        lines = [t(lang, "profile.topic_line", topic=_topic_label(item.topic, lang),
-                   score=_num(item.average), count=item.answers) for item in data.topics]
-        embed.add_field(name=t(lang, "profile.topics"), value="\n".join(lines)[:1024],
-                        inline=False)
+        lines = [
+            t(
+                lang,
+                "profile.topic_line",
+                topic=_topic_label(item.topic, lang),
+                score=_num(item.average),
+                count=item.answers,
+            )
+            for item in data.topics
+        ]
+        embed.add_field(name=t(lang, "profile.topics"), value="\n".join(lines)[:1024], inline=False)
     if data.weakest is not None:
-        embed.add_field(name=t(lang, "profile.weakest"), inline=False, value=t(
-            lang, "profile.suggestion", topic=_topic_label(data.weakest.topic, lang),
-            score=_num(data.weakest.average), topic_id=data.weakest.topic))
+        embed.add_field(
+            name=t(lang, "profile.weakest"),
+            inline=False,
+            value=t(
+                lang,
+                "profile.suggestion",
+                topic=_topic_label(data.weakest.topic, lang),
+                score=_num(data.weakest.average),
+                topic_id=data.weakest.topic,
+            ),
+        )
     return embed
 
 
@@ -132,48 +211,65 @@ class Leaderboard(commands.Cog):
         self.bot.remove_dynamic_items(PageButton)
 
     @app_commands.command(name="leaderboard", description="Top members by points, with your rank")
-    @app_commands.describe(period="This week, this month or all time (default)",
-                           topic="Only points from this topic")
+    @app_commands.describe(
+        period="This week, this month or all time (default)", topic="Only points from this topic"
+    )
     @app_commands.choices(period=PERIOD_CHOICES, topic=TOPIC_CHOICES)
     @app_commands.guild_only()
-    async def leaderboard(self, interaction: discord.Interaction, period: str = "all",
-                          topic: str | None = None) -> None:
+    async def leaderboard(
+        self, interaction: discord.Interaction, period: str = "all", topic: str | None = None
+    ) -> None:
         embed, view = await self._board(interaction, period, topic, 0, interaction.user.id)
-        await interaction.response.send_message(embed=embed, view=view,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
     @component_guard
-    async def page_clicked(self, interaction: discord.Interaction, period: str,
-                           topic: str | None, page: int, viewer_id: int) -> None:
+    async def page_clicked(
+        self,
+        interaction: discord.Interaction,
+        period: str,
+        topic: str | None,
+        page: int,
+        viewer_id: int,
+    ) -> None:
         """Prev/Next: only the member who opened the board may turn its pages."""
         if interaction.user.id != viewer_id:
             raise UserError("leaderboard.not_yours", member=f"<@{viewer_id}>")
         embed, view = await self._board(interaction, period, topic, page, viewer_id)
-        await interaction.response.edit_message(embed=embed, view=view,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
-    async def _board(self, interaction: discord.Interaction, period: str, topic: str | None,
-                     page: int, viewer_id: int) -> tuple[discord.Embed, discord.ui.View]:
+    async def _board(
+        self,
+        interaction: discord.Interaction,
+        period: str,
+        topic: str | None,
+        page: int,
+        viewer_id: int,
+    ) -> tuple[discord.Embed, discord.ui.View]:
         lang = await self.bot.lang_for(interaction)
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         async with self.bot.db.session() as session:
-            scope = await boards.current_scope(session, guild_id, period, topic,
-                                               self.bot.clock.now())
+            scope = await boards.current_scope(
+                session, guild_id, period, topic, self.bot.clock.now()
+            )
             shown = await boards.leaderboard_page(session, guild_id, scope, page)
             me = await boards.member_rank(session, guild_id, scope, viewer_id)
-        return (board_embed(lang, period, topic, scope, shown, me, viewer_id),
-                board_view(lang, period, topic, shown, viewer_id))
+        return (
+            board_embed(lang, period, topic, scope, shown, me, viewer_id),
+            board_view(lang, period, topic, shown, viewer_id),
+        )
 
     @app_commands.command(name="profile", description="Points, rank, streaks and weakest topic")
     @app_commands.describe(member="Whose profile (default: yours)")
     @app_commands.guild_only()
-    async def profile(self, interaction: discord.Interaction,
-                      member: discord.Member | None = None) -> None:
+    async def profile(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
         target = member or interaction.user
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
-            data = await profiles.profile(session, interaction.guild_id, target.id,
-                                          self.bot.clock.now())
+            data = await profiles.profile(
+                session, guild_id_of(interaction), target.id, self.bot.clock.now()
+            )
         if data.empty:
             await send_ephemeral(interaction, t(lang, "profile.empty", member=target.mention))
             return

@@ -42,7 +42,9 @@ from cogs._ml_ui import (
 
 log = logging.getLogger(__name__)
 _FAMILIES: dict[type[Exception], str] = {
-    JobError: "job", LimitError: "limit", ImageInputError: "image"
+    JobError: "job",
+    LimitError: "limit",
+    ImageInputError: "image",
 }
 
 
@@ -61,12 +63,15 @@ async def _publish(interaction: discord.Interaction, lang: str, **message: Any) 
 class ML(commands.Cog):
     """Live TensorFlow demos: a conditional GAN and a CNN on handwritten digits."""
 
-    gan = app_commands.Group(name="gan", description="Draw handwritten digits with a GAN",
-                             guild_only=True)
-    cnn = app_commands.Group(name="cnn", description="Read handwritten digits with a CNN",
-                             guild_only=True)
-    ml = app_commands.Group(name="ml", description="The ML models: model cards and reload",
-                            guild_only=True)
+    gan = app_commands.Group(
+        name="gan", description="Draw handwritten digits with a GAN", guild_only=True
+    )
+    cnn = app_commands.Group(
+        name="cnn", description="Read handwritten digits with a CNN", guild_only=True
+    )
+    ml = app_commands.Group(
+        name="ml", description="The ML models: model cards and reload", guild_only=True
+    )
 
     def __init__(self, bot: AiclubBot, service: InferenceService) -> None:
         self.bot = bot
@@ -95,8 +100,9 @@ class ML(commands.Cog):
     ) -> AsyncIterator[Job]:
         """A recorded job whose ML errors become the user's localized message."""
         try:
-            async with self.service.job(interaction.guild_id or 0, interaction.user.id, command,
-                                        parameters) as job:
+            async with self.service.job(
+                interaction.guild_id or 0, interaction.user.id, command, parameters
+            ) as job:
                 yield job
         except (JobError, LimitError, ImageInputError) as exc:
             raise UserError(f"ml.{_FAMILIES[type(exc)]}.{exc.code}", **exc.params) from None
@@ -108,13 +114,23 @@ class ML(commands.Cog):
         digit="Only this digit, 0-9 (default: every digit in turn)",
         seed="Random seed, 0-4294967295 (default: a random one)",
     )
-    async def sample(self, interaction: discord.Interaction, count: int = 16,
-                     digit: int | None = None, seed: int | None = None) -> None:
+    async def sample(
+        self,
+        interaction: discord.Interaction,
+        count: int = 16,
+        digit: int | None = None,
+        seed: int | None = None,
+    ) -> None:
         await self._sample(interaction, "gan sample", count, digit, seed)
 
     async def _sample(
-        self, interaction: discord.Interaction, command: str, count: int, digit: int | None,
-        seed: int | None, expect_version: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        count: int,
+        digit: int | None,
+        seed: int | None,
+        expect_version: str | None = None,
     ) -> None:
         lang = await self.bot.lang_for(interaction)
         raw = {"count": count, "digit": digit, "seed": seed}
@@ -132,8 +148,9 @@ class ML(commands.Cog):
         )  # fmt: skip
 
     @component_guard
-    async def gan_button(self, interaction: discord.Interaction, action: str,
-                         request: SampleRequest, version: str) -> None:
+    async def gan_button(
+        self, interaction: discord.Interaction, action: str, request: SampleRequest, version: str
+    ) -> None:
         """Re-roll, Same seed / other digit (a private digit picker), a picked digit, Details."""
         models = self.service.models
         card = models.card("gan") if models is not None else None
@@ -141,19 +158,23 @@ class ML(commands.Cog):
             lang = await self.bot.lang_for(interaction)
             current = card.version if card is not None else None
             await interaction.response.send_message(
-                embed=details_embed(request, version, current, lang), ephemeral=True)
+                embed=details_embed(request, version, current, lang), ephemeral=True
+            )
             return
         if action == "pick":
             if card is not None and card.version != version:
                 raise UserError("ml.job.stale", version=version, current=card.version)
             lang = await self.bot.lang_for(interaction)
             await interaction.response.send_message(
-                t(lang, "gan.pick", seed=request.seed), view=digit_picker(request, version),
-                ephemeral=True)
+                t(lang, "gan.pick", seed=request.seed),
+                view=digit_picker(request, version),
+                ephemeral=True,
+            )
             return
         seed = None if action == "reroll" else request.seed
-        await self._sample(interaction, f"gan {action}", request.count, request.digit, seed,
-                           expect_version=version)
+        await self._sample(
+            interaction, f"gan {action}", request.count, request.digit, seed, expect_version=version
+        )
 
     @gan.command(name="interpolate", description="Morph one digit into another (animated GIF)")
     @app_commands.describe(
@@ -162,9 +183,14 @@ class ML(commands.Cog):
         steps="Frames, 2-32 (default 12)",
         seed="Random seed, 0-4294967295 (default: a random one)",
     )
-    async def interpolate(self, interaction: discord.Interaction, from_digit: int | None = None,
-                          to_digit: int | None = None, steps: int | None = None,
-                          seed: int | None = None) -> None:
+    async def interpolate(
+        self,
+        interaction: discord.Interaction,
+        from_digit: int | None = None,
+        to_digit: int | None = None,
+        steps: int | None = None,
+        seed: int | None = None,
+    ) -> None:
         lang = await self.bot.lang_for(interaction)
         raw = {"from_digit": from_digit, "to_digit": to_digit, "steps": steps, "seed": seed}
         async with self._job(interaction, "gan interpolate", raw) as job:
@@ -175,16 +201,22 @@ class ML(commands.Cog):
             morph = await job.run("gan", jobs.morph, request)
             job.parameters["method"] = morph.method
         filename = f"morph-{request.start}-{request.end}-{request.seed}.gif"
-        await _publish(interaction, lang, embed=morph_embed(request, morph, filename, lang),
-                       file=discord.File(io.BytesIO(morph.gif), filename))
+        await _publish(
+            interaction,
+            lang,
+            embed=morph_embed(request, morph, filename, lang),
+            file=discord.File(io.BytesIO(morph.gif), filename),
+        )
 
     # ------------------------------------------------------------------ /cnn
     @cnn.command(name="predict", description="Classify a digit picture (or a held-out test digit)")
     @app_commands.describe(
         image="A picture of one digit (PNG, JPEG, GIF, WebP or BMP, up to 8 MB); "
-              "leave empty for a held-out test digit")
-    async def predict(self, interaction: discord.Interaction,
-                      image: discord.Attachment | None = None) -> None:
+        "leave empty for a held-out test digit"
+    )
+    async def predict(
+        self, interaction: discord.Interaction, image: discord.Attachment | None = None
+    ) -> None:
         lang = await self.bot.lang_for(interaction)
         raw = {"image": image.filename, "bytes": image.size} if image else {"image": None}
         async with self._job(interaction, "cnn predict", raw) as job:
@@ -199,8 +231,12 @@ class ML(commands.Cog):
                 pick = secrets.randbelow(2**31)
                 job.parameters["pick"] = pick
                 prediction = await job.run("cnn", jobs.classify_heldout, pick)
-        await _publish(interaction, lang, embed=prediction_embed(prediction, "cnn.png", lang),
-                       file=discord.File(io.BytesIO(prediction.chart_png), "cnn.png"))
+        await _publish(
+            interaction,
+            lang,
+            embed=prediction_embed(prediction, "cnn.png", lang),
+            file=discord.File(io.BytesIO(prediction.chart_png), "cnn.png"),
+        )
 
     # ------------------------------------------------------------------ /ml
     @ml.command(name="info", description="Model cards: data, accuracy beside baselines, version")
@@ -216,8 +252,12 @@ class ML(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         await _think(interaction)
         models = await self.service.reload()
-        log.info("models reloaded by %s in guild %s: %s", interaction.user.id,
-                 interaction.guild_id, ", ".join(models.versions()) or "none")
+        log.info(
+            "models reloaded by %s in guild %s: %s",
+            interaction.user.id,
+            interaction.guild_id,
+            ", ".join(models.versions()) or "none",
+        )
         cards = {kind: models.card(kind) or models.problems.get(kind, "?") for kind in KINDS}
         embed = cards_embed(t(lang, "ml.reloaded"), cards, models.versions(), lang)
         await interaction.followup.send(embed=embed, ephemeral=True)

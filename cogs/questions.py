@@ -12,12 +12,14 @@ from apscheduler.triggers.date import DateTrigger
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import AiclubBot, component_guard, send_ephemeral
+from bot.client import AiclubBot, PostChannel, component_guard, send_ephemeral
+from bot.db.questions import QuestionPost
 from bot.errors import UserError
 from bot.guilds import get_settings
 from bot.i18n import t
+from bot.interactions import guild_id_of
 from bot.questions import service
-from bot.questions.bank import BankError, QuestionBank, load_bank
+from bot.questions.bank import BankError, Question, QuestionBank, load_bank
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
 from cogs._question_ui import (
@@ -121,11 +123,9 @@ class Questions(commands.Cog):
         message_id = thread_id = None
         error = None
         try:
-            channel = self.bot.get_channel(claimed.channel_id) or await self.bot.fetch_channel(
-                claimed.channel_id
-            )
+            channel = await self.bot.post_channel(claimed.channel_id)
             content = f"<@&{claimed.ping_role_id}>" if claimed.ping_role_id else None
-            message = await channel.send(  # type: ignore[union-attr]
+            message = await channel.send(
                 content,
                 embed=question_embed(claimed.question, lang, deadline=post.deadline_at),
                 view=question_view(claimed.question, "post", str(post.id), lang),
@@ -172,15 +172,20 @@ class Questions(commands.Cog):
                 await self._send_reveal(post, question, stats, lang)
             await session.commit()
 
-    async def _send_reveal(self, post, question, stats, lang) -> None:  # type: ignore[no-untyped-def]
+    async def _send_reveal(
+        self, post: QuestionPost, question: Question, stats: service.RevealStats, lang: str
+    ) -> None:
         target_id = post.thread_id or post.channel_id
+        if target_id is None:  # claimed posts always have a channel
+            log.warning("reveal of post %s failed: it has no channel", post.id)
+            return
         try:
-            target = self.bot.get_channel(target_id) or await self.bot.fetch_channel(target_id)
+            target = await self.bot.post_channel(target_id)
             await target.send(embed=reveal_embed(question, stats, lang))
             if post.message_id and post.channel_id:
                 channel = self.bot.get_channel(post.channel_id)
-                if channel is not None:
-                    message = channel.get_partial_message(post.message_id)  # type: ignore[union-attr]
+                if isinstance(channel, PostChannel):
+                    message = channel.get_partial_message(post.message_id)
                     await message.edit(view=None)
         except discord.HTTPException as exc:
             log.warning("reveal of post %s failed: %s", post.id, exc)
@@ -190,7 +195,7 @@ class Questions(commands.Cog):
     async def today(self, interaction: discord.Interaction) -> None:
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
-            post = await service.open_post(session, interaction.guild_id, self.bot.clock.now())
+            post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
         if post is None or (question := self.bank.get(post.slug)) is None:
             raise UserError("answer.no_open_question")
         await interaction.response.send_message(
@@ -205,13 +210,13 @@ class Questions(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             config = await service.get_daily_config(
-                session, interaction.guild_id, self.bot.clock.now()
+                session, guild_id_of(interaction), self.bot.clock.now()
             )
             await session.commit()
         if config.channel_id is None:
             raise UserError("daily.no_channel")
         await interaction.response.defer(ephemeral=True)
-        posted = await self.post_if_due(interaction.guild_id, force=True)
+        posted = await self.post_if_due(guild_id_of(interaction), force=True)
         key = "daily.posted_now" if posted else "daily.already_posted"
         await interaction.followup.send(
             t(lang, key, channel=f"<#{config.channel_id}>"), ephemeral=True
@@ -219,7 +224,8 @@ class Questions(commands.Cog):
 
     @question.command(name="practice", description="A private practice question, any time")
     @app_commands.describe(topic="Topic to practise", difficulty="1 (junior) to 3 (senior)")
-    @app_commands.choices(topic=TOPIC_CHOICES, difficulty=DIFFICULTY_CHOICES)
+    @app_commands.choices(topic=TOPIC_CHOICES)  # one call per value type: ChoiceT is one type
+    @app_commands.choices(difficulty=DIFFICULTY_CHOICES)
     async def practice(
         self,
         interaction: discord.Interaction,
@@ -269,7 +275,7 @@ class Questions(commands.Cog):
         async with self.bot.db.session() as session:
             total = await service.adjust_score(
                 session,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 member.id,
                 points,
                 reason,
@@ -292,7 +298,7 @@ class Questions(commands.Cog):
             return
         async with self.bot.db.session() as session:
             config = await service.get_daily_config(
-                session, interaction.guild_id, self.bot.clock.now()
+                session, guild_id_of(interaction), self.bot.clock.now()
             )
             await session.commit()
         roles = getattr(interaction.user, "roles", [])
@@ -305,7 +311,7 @@ class Questions(commands.Cog):
     ) -> None:
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
-            post = await service.open_post(session, interaction.guild_id, self.bot.clock.now())
+            post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
         if post is None or (post_id is not None and post.id != post_id):
             raise UserError("answer.question_closed" if post_id else "answer.no_open_question")
         question = self.bank.get(post.slug)
@@ -323,7 +329,7 @@ class Questions(commands.Cog):
             result = await service.submit_answer(
                 session,
                 self.bank,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 interaction.user.id,
                 text,
                 self.bot.clock.now(),
@@ -339,7 +345,7 @@ class Questions(commands.Cog):
         view = None
         if result.question.type == "short":  # free-text daily answers may be reviewed
             view = await self.reviews.view_for(
-                interaction.guild_id, interaction.user.id, result.question.slug, lang
+                guild_id_of(interaction), interaction.user.id, result.question.slug, lang
             )
         if view is None:
             await send_ephemeral(interaction, embed=embed)
@@ -361,7 +367,7 @@ class Questions(commands.Cog):
             result = await service.submit_choice(
                 session,
                 self.bank,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 interaction.user.id,
                 selected,
                 self.bot.clock.now(),
@@ -380,7 +386,7 @@ class Questions(commands.Cog):
                 feedback = await service.practice_answer(
                     session,
                     question,
-                    modal_interaction.guild_id,
+                    guild_id_of(modal_interaction),
                     modal_interaction.user.id,
                     text,
                     self.bot.clock.now(),
@@ -405,7 +411,7 @@ class Questions(commands.Cog):
             feedback = await service.practice_answer(
                 session,
                 question,
-                interaction.guild_id,
+                guild_id_of(interaction),
                 interaction.user.id,
                 selected,
                 self.bot.clock.now(),
@@ -414,7 +420,7 @@ class Questions(commands.Cog):
             interaction, embed=feedback_embed(question, feedback, lang, reveal_missed=True)
         )
 
-    def _practice_question(self, slug: str):  # type: ignore[no-untyped-def]
+    def _practice_question(self, slug: str) -> Question:
         question = self.bank.get(slug)
         if question is None:
             raise UserError("questions.unknown_slug", value=slug)

@@ -111,13 +111,28 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     await database.close()
 
 
+# Bots made by make_bot whose database is still open. SimCord detaches a bot (at a restart and
+# at the end of a test) without closing it, so the sim fixture closes their databases: an engine
+# left to the garbage collector closes its aiosqlite connections from a later test, whose event
+# loop may be closed by then ("RuntimeError: Event loop is closed" in aiosqlite's thread).
+_open_bots: list[AiclubBot] = []
+
+
 def make_bot(db_url: str, start: datetime = START, **settings: object) -> AiclubBot:
     """The real bot on a manual clock and the simulated scheduler."""
     config = load_settings(database_url=db_url, **settings)
     clock = ManualClock(start)
-    return AiclubBot(
+    bot = AiclubBot(
         config, db=Database(db_url), clock=clock, scheduler=SimulatedScheduler(clock), shard_count=1
     )
+    _open_bots.append(bot)
+    return bot
+
+
+async def close_bot_databases() -> None:
+    """Close the database of every bot make_bot made (in the test's own event loop)."""
+    while _open_bots:
+        await _open_bots.pop().db.close()
 
 
 class Sim:
@@ -156,7 +171,10 @@ async def sim(simcord_env: simcord.Env, simcord_bot: AiclubBot) -> AsyncIterator
     scheduler = simcord_bot.scheduler
     assert isinstance(scheduler, SimulatedScheduler)
     scheduler.on_move = lambda delta: simcord_env.advance_time(delta.total_seconds())
-    yield Sim(simcord_env, simcord_bot, create_demo_world(simcord_env))
+    try:
+        yield Sim(simcord_env, simcord_bot, create_demo_world(simcord_env))
+    finally:
+        await close_bot_databases()
     cursor = simcord_env._errors_acknowledged
     unexpected = [e for e in simcord_env.errors_since(cursor) if not is_answered_error(e)]
     simcord_env.errors  # noqa: B018  (acknowledges what was captured)
@@ -275,9 +293,21 @@ def run_console_script(tmp_path: Path, script: str, out_dir: Path | None = None)
     path = tmp_path / "script.txt"
     path.write_text(script)
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "console", "--script", str(path),
-         "--out", str(out_dir or tmp_path / "out"), "--start", "2026-12-01T08:00Z"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "console",
+            "--script",
+            str(path),
+            "--out",
+            str(out_dir or tmp_path / "out"),
+            "--start",
+            "2026-12-01T08:00Z",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout

@@ -21,9 +21,7 @@ def register(subparsers: Any) -> None:
     """Add the ``train`` and ``evaluate`` verbs."""
     train = subparsers.add_parser("train", help="train the CNN or the GAN and write a model card")
     train.add_argument("kind", choices=KINDS, help="which model to train")
-    train.add_argument(
-        "--dataset", choices=DATASETS, default="digits", help="(default: digits)"
-    )
+    train.add_argument("--dataset", choices=DATASETS, default="digits", help="(default: digits)")
     train.add_argument(
         "--epochs", type=int, metavar="N", help="training epochs (default: the shipped models')"
     )

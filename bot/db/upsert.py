@@ -9,6 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
+from bot.db.dml import table_of
+
 
 async def upsert_add(
     session: AsyncSession,
@@ -19,7 +21,7 @@ async def upsert_add(
     """Insert a row with ``keys`` and ``increments`` as values, or add the increments to it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     statement = insert(table).values({**keys, **increments})
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),

@@ -381,7 +381,7 @@ def _fixed_zone(text: str) -> tuple[str, tzinfo | None]:
     from dateparser.timezone_parser import pop_tz_offset_from_string
 
     rest, zone = pop_tz_offset_from_string(text)
-    if zone is None:
+    if not isinstance(zone, tzinfo):  # None: no zone in the text (a str only if as_offset=False)
         return text, None
     offset = zone.utcoffset(None)
     return rest, (timezone(offset) if offset is not None else None)

@@ -25,8 +25,8 @@ def heldout_digits(card: ModelCard) -> tuple[np.ndarray, np.ndarray]:
 
 @cache
 def _split(test_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
-    from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
 
     bunch = load_digits()
     _, x_test, _, y_test = train_test_split(

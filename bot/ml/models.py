@@ -49,7 +49,8 @@ def read_cards(models_dir: Path) -> dict[str, ModelCard | str]:
 
 def load_models(models_dir: Path, backend: Backend) -> ModelSet:
     """Load every model whose file and card check out; the backend is not touched otherwise."""
-    loaded: dict[str, Generator | Classifier] = {}
+    generator: Generator | None = None
+    classifier: Classifier | None = None
     problems: dict[str, str] = {}
     for kind, card in read_cards(models_dir).items():
         if isinstance(card, str):
@@ -57,15 +58,11 @@ def load_models(models_dir: Path, backend: Backend) -> ModelSet:
             continue
         try:
             if kind == "gan":
-                loaded[kind] = backend.load_generator(card)
+                generator = backend.load_generator(card)
             else:
-                loaded[kind] = backend.load_classifier(card)
+                classifier = backend.load_classifier(card)
         except ModelLoadError as exc:
             problems[kind] = str(exc)
     for kind, problem in problems.items():
         log.warning("%s model not served: %s", kind, problem)
-    return ModelSet(
-        generator=loaded.get("gan"),  # type: ignore[arg-type]
-        classifier=loaded.get("cnn"),  # type: ignore[arg-type]
-        problems=problems,
-    )
+    return ModelSet(generator=generator, classifier=classifier, problems=problems)

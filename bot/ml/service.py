@@ -170,6 +170,11 @@ class InferenceService:
         """Versions of the models in memory (empty before the first load)."""
         return self._models.versions() if self._models is not None else []
 
+    @property
+    def loading(self) -> bool:
+        """Whether a load of the models is under way."""
+        return self._loading is not None
+
     def start_loading(self) -> None:
         """Begin loading the models in the worker and return at once (the background load)."""
         if self._models is None and self._loading is None:

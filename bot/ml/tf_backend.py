@@ -18,7 +18,7 @@ from bot.ml.backend import ModelLoadError
 from bot.ml.cards import ModelCard
 
 if TYPE_CHECKING:
-    import keras  # type: ignore[import-untyped]
+    import keras
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def configure_tensorflow(intra_op_threads: int, inter_op_threads: int) -> None:
     """Import TensorFlow quietly and size its thread pools (kept if it already ran)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import tensorflow as tf  # type: ignore[import-untyped]
+    import tensorflow as tf
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(intra_op_threads)
@@ -52,7 +52,7 @@ class TfBackend:
         if not self._configured:
             configure_tensorflow(self.intra_op_threads, self.inter_op_threads)
             self._configured = True
-        import keras  # type: ignore[import-untyped]
+        import keras
 
         try:
             return keras.models.load_model(card.model_file, compile=False)
@@ -77,7 +77,7 @@ class TfGenerator:
     """``generator([z, label], training=False)`` through a cached tf.function."""
 
     def __init__(self, model: keras.Model, card: ModelCard) -> None:
-        import tensorflow as tf  # type: ignore[import-untyped]
+        import tensorflow as tf
 
         self.card = card
         latent, image = card.latent_dim, card.image_shape
@@ -108,8 +108,8 @@ class TfGenerator:
 
     def _embedding_path(self, model: keras.Model) -> tuple[np.ndarray | None, Any]:
         """The label-embedding table and a tf.function from (z, embedding) to images, if any."""
-        import keras  # type: ignore[import-untyped]
-        import tensorflow as tf  # type: ignore[import-untyped]
+        import keras
+        import tensorflow as tf
 
         layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)]
         if len(layers) != 1:
@@ -157,7 +157,7 @@ class TfClassifier:
     """``model(images, training=False)`` (logits) through a cached tf.function."""
 
     def __init__(self, model: keras.Model, card: ModelCard) -> None:
-        import tensorflow as tf  # type: ignore[import-untyped]
+        import tensorflow as tf
 
         self.card = card
         shape = card.image_shape

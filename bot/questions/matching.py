@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import OSA
 
 from bot.questions.normalize import is_cjk, stem, tokenize
-from bot.questions.polarity import en_cues
+from bot.questions.polarity import en_cues, has_cue
 
 _ALIAS_FILLER = frozenset(
     {"a", "an", "the", "of", "to", "for", "in", "on", "with", "by", "is", "are"}
@@ -212,20 +212,27 @@ def match_zh(alias: ZhAlias, joined: str) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A misconception pattern: English word ids, or Chinese parts, to find in order."""
+    """A misconception pattern: English word ids, or Chinese parts, to find in order.
+
+    A `negative` pattern states a negative claim itself ("order doesn't matter", 根本不用): a
+    negation in its clause is then part of the claim, not a denial of it.
+    """
 
     ids: tuple[int, ...]
     parts: tuple[str, ...]
+    negative: bool = False
 
 
 def compile_pattern(pattern: str, vocabulary: Vocabulary) -> Pattern | None:
     """Compile a misconception pattern (Chinese if it has CJK characters, else English)."""
     tokens = tokenize(pattern)
+    negative = has_cue(tokens)
     if any(is_cjk(token) for token in tokens):
         parts = tuple(part for part in (normalize_part(p) for p in pattern.split()) if part)
-        return Pattern((), parts) if parts else None
+        return Pattern((), parts, negative) if parts else None
     words = [t for t in tokens if t not in _PATTERN_FILLER] or tokens
-    return Pattern(tuple(vocabulary.add(word) for word in words), ()) if words else None
+    ids = tuple(vocabulary.add(word) for word in words)
+    return Pattern(ids, (), negative) if words else None
 
 
 def normalize_part(text: str) -> str:

@@ -114,8 +114,9 @@ class Segments:
 
     Sentences end at 。！？… . ! ? and line breaks. A sentence is split into *pieces* at
     commas, semicolons, colons, brackets, 、 and at conjunctions; a piece starting at a
-    comma-like mark or a contrastive or causal conjunction (but, while, because, 但是, 而,
-    所以 …) starts a new *clause*, while and / or / 和 / 并且 … only start a new piece. Clauses
+    comma, semicolon or colon or a contrastive, causal or comparative conjunction (but,
+    while, because, than, 但是, 而, 所以 …) starts a new *clause*, while brackets, 、 and
+    and / or / 和 / 并且 … only start a new piece. Clauses
     scope negation and misconceptions; pieces are the units the semantic grader embeds.
     """
 
@@ -136,7 +137,8 @@ class Segments:
 
 
 _CLAUSE_WORDS = frozenset(
-    "but while whereas although though however because since unless yet so otherwise".split()
+    "but while whereas although though however because since unless yet so otherwise than "
+    "unlike versus vs instead rather".split()
 )
 _PIECE_WORDS = frozenset("and or plus also then".split())
 # Split a CJK run before a conjunction; clause-level ones are listed first.
@@ -145,7 +147,7 @@ _ZH_PIECE = "并且|而且|同时|另外|此外|以及|然后|或者|(?<![调总
 _ZH_SPLIT_RE = re.compile(f"(?=(?:{_ZH_CLAUSE}|{_ZH_PIECE}))")
 _ZH_CLAUSE_RE = re.compile(_ZH_CLAUSE)
 _SEGMENT_RE = re.compile(
-    f"([{_CJK_CHARS}]+)|([^\\W_{_CJK_CHARS}]+)|({_BREAK})|([,;:()\\[\\]])|(、)"
+    f"([{_CJK_CHARS}]+)|([^\\W_{_CJK_CHARS}]+)|({_BREAK})|([,;:])|([、()\\[\\]])"
 )
 
 
@@ -181,9 +183,9 @@ def segment(text: str) -> Segments:
     sentence_start = 0
     clause = 0
     new_clause = False
+    clause_used = False  # whether the current clause has a token yet
 
     def end_piece() -> None:
-        nonlocal new_clause
         if piece:
             out.pieces.append(text[source(piece_span[0]) : source(piece_span[1])].strip())
             out.piece_tokens.append(piece.copy())
@@ -192,12 +194,15 @@ def segment(text: str) -> Segments:
             piece.clear()
 
     def add(token: str, start: int, starts_clause: bool, starts_piece: bool) -> None:
-        nonlocal clause, new_clause
-        if piece and (starts_piece or starts_clause or new_clause):
+        nonlocal clause, new_clause, clause_used
+        if (starts_clause or new_clause) and clause_used:
             end_piece()
-            if starts_clause or new_clause:
-                clause += 1
+            clause += 1
+            clause_used = False
+        elif starts_piece:
+            end_piece()
         new_clause = False
+        clause_used = True
         if not piece:
             piece_span[0] = start
         piece.append(token)
@@ -224,6 +229,7 @@ def segment(text: str) -> Segments:
                 out.lines.append(line)
                 line = []
                 clause += 1
+                clause_used = False
             sentence_start = match.end()
             new_clause = False
         elif mark is not None:
@@ -295,6 +301,8 @@ def stem(token: str) -> str:
     else:
         if word.endswith(("ize", "ise")) and len(word) >= 7:
             word = word[:-3] + "iz"
+        elif word.endswith("ed") and len(word) == 5 and word[1] == word[2]:
+            word = word[:3]  # added → add
         elif word.endswith("e") and not word.endswith("ee") and len(word) >= 4:
             word = word[:-1]
     if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":

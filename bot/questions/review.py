@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.dml import execute_for_rowcount
 from bot.db.engine import Database
 from bot.db.models import GuildSettings
 from bot.db.questions import (
@@ -451,7 +452,8 @@ async def decide(
         final = old_score if new_score is None else new_score
         status = CONFIRMED if final == old_score else CHANGED
         request_id = request.id
-        claimed = await session.execute(
+        claimed = await execute_for_rowcount(
+            session,
             update(ReviewRequest)
             .where(ReviewRequest.id == request_id, ReviewRequest.status == PENDING)
             .values(
@@ -460,9 +462,9 @@ async def decide(
                 reason=reason,
                 decided_by=expert_id,
                 decided_at=now,
-            )
+            ),
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed != 1:
             await session.rollback()
             by = await session.scalar(
                 select(ReviewRequest.decided_by).where(ReviewRequest.id == request_id)

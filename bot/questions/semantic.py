@@ -65,7 +65,7 @@ def _load() -> Encoder:
 
     model = USE(threads=1)
     model.encode(["warm up"])  # reads the weights and tokenizer now, not on the first answer
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 def encoder() -> Encoder | None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ledger
+from bot.db.dml import execute_for_rowcount, table_of
 from bot.db.models import GuildSettings, ScheduledPost
 from bot.db.questions import (
     Answer,
@@ -541,13 +542,15 @@ async def posts_to_reveal(session: AsyncSession, now: datetime) -> list[Question
 
 async def mark_revealed(session: AsyncSession, post_id: int, now: datetime) -> bool:
     """Claim the reveal of a post exactly once (commits); False if it was already claimed."""
-    claimed = await session.execute(
-        QuestionPost.__table__.update()
+    claimed = await execute_for_rowcount(
+        session,
+        table_of(QuestionPost)
+        .update()
         .where(QuestionPost.id == post_id, QuestionPost.revealed_at.is_(None))
-        .values(revealed_at=now)
+        .values(revealed_at=now),
     )
     await session.commit()
-    return claimed.rowcount == 1
+    return claimed == 1
 
 
 # ---------------------------------------------------------------------------- adjustments

@@ -15,14 +15,26 @@ from tests.cogs.test_events import fields, publish, restart, setup_events
 from tests.conftest import Sim, make_bot
 
 CASES = {  # timezone, clock start, expected post instants (Monday 09:00 local)
-    "berlin-autumn": ("Europe/Berlin", datetime(2026, 10, 18, 8, tzinfo=UTC),
-                      [datetime(2026, 10, 19, 7, tzinfo=UTC), datetime(2026, 10, 26, 8, tzinfo=UTC)]),
-    "new-york-autumn": ("America/New_York", datetime(2026, 10, 25, 8, tzinfo=UTC),
-                        [datetime(2026, 10, 26, 13, tzinfo=UTC), datetime(2026, 11, 2, 14, tzinfo=UTC)]),
-    "new-york-spring": ("America/New_York", datetime(2027, 3, 7, 8, tzinfo=UTC),
-                        [datetime(2027, 3, 8, 14, tzinfo=UTC), datetime(2027, 3, 15, 13, tzinfo=UTC)]),
-    "berlin-spring": ("Europe/Berlin", datetime(2027, 3, 21, 8, tzinfo=UTC),
-                      [datetime(2027, 3, 22, 8, tzinfo=UTC), datetime(2027, 3, 29, 7, tzinfo=UTC)]),
+    "berlin-autumn": (
+        "Europe/Berlin",
+        datetime(2026, 10, 18, 8, tzinfo=UTC),
+        [datetime(2026, 10, 19, 7, tzinfo=UTC), datetime(2026, 10, 26, 8, tzinfo=UTC)],
+    ),
+    "new-york-autumn": (
+        "America/New_York",
+        datetime(2026, 10, 25, 8, tzinfo=UTC),
+        [datetime(2026, 10, 26, 13, tzinfo=UTC), datetime(2026, 11, 2, 14, tzinfo=UTC)],
+    ),
+    "new-york-spring": (
+        "America/New_York",
+        datetime(2027, 3, 7, 8, tzinfo=UTC),
+        [datetime(2027, 3, 8, 14, tzinfo=UTC), datetime(2027, 3, 15, 13, tzinfo=UTC)],
+    ),
+    "berlin-spring": (
+        "Europe/Berlin",
+        datetime(2027, 3, 21, 8, tzinfo=UTC),
+        [datetime(2027, 3, 22, 8, tzinfo=UTC), datetime(2027, 3, 29, 7, tzinfo=UTC)],
+    ),
 }
 
 
@@ -41,14 +53,18 @@ async def configure(sim: Sim, timezone: str = "Europe/Berlin", **options: object
 
 
 def digests(sim: Sim) -> list[discord.Message]:
-    return [m for m in sim.general.history() if m.embeds and "Weekly digest" in (
-        m.embeds[0].title or "")]
+    return [
+        m
+        for m in sim.general.history()
+        if m.embeds and "Weekly digest" in (m.embeds[0].title or "")
+    ]
 
 
 async def ledger(sim: Sim) -> dict[str, datetime]:
     async with sim.bot.db.session() as session:
         rows = await session.scalars(
-            select(ScheduledPost).where(ScheduledPost.kind == "weekly_digest"))
+            select(ScheduledPost).where(ScheduledPost.kind == "weekly_digest")
+        )
         return {row.occurrence_key: row.claimed_at for row in rows}
 
 
@@ -86,15 +102,24 @@ async def test_the_digest_lists_events_and_last_weeks_leaders(sim: Sim) -> None:
     await sim.actors["alice"].click(post, label="Going")
     async with sim.bot.db.session() as session:
         for actor, points in (("alice", 12.5), ("bob", 30.0)):
-            session.add(LeaderboardPoints(guild_id=sim.guild.id, scope="2026-W49",
-                                          user_id=sim.actors[actor].id, points=points, answers=2))
+            session.add(
+                LeaderboardPoints(
+                    guild_id=sim.guild.id,
+                    scope="2026-W49",
+                    user_id=sim.actors[actor].id,
+                    points=points,
+                    answers=2,
+                )
+            )
         await session.commit()
     await sim.advance(datetime(2026, 12, 7, 8, 1, tzinfo=UTC) - sim.bot.clock.now())
     (digest,) = digests(sim)
     shown = fields(digest)
     assert "**Paper club**" in shown["📅 Next 7 days"] and "✅ 1/5" in shown["📅 Next 7 days"]
     assert shown["🏆 Top 5 of 2026-W49"].splitlines() == [
-        f"1. <@{sim.actors['bob'].id}> — 30 pts", f"2. <@{sim.actors['alice'].id}> — 12.5 pts"]
+        f"1. <@{sim.actors['bob'].id}> — 30 pts",
+        f"2. <@{sim.actors['alice'].id}> — 12.5 pts",
+    ]
     assert shown["📈 Most improved"].startswith(f"<@{sim.actors['bob'].id}> +30 pts")
     assert "/question practice" in shown["💡 Practice suggestion"]
 

@@ -50,8 +50,9 @@ def announcement(sim: Sim, index: int = -1) -> discord.Message:
 
 
 def fields(message: discord.Message | simcord.InteractionResult) -> dict[str, str]:
-    embed = (message.response if isinstance(message, simcord.InteractionResult)
-             else message).embeds[0]
+    embed = (
+        message.response if isinstance(message, simcord.InteractionResult) else message
+    ).embeds[0]
     return {field.name: field.value for field in embed.fields}
 
 
@@ -95,7 +96,9 @@ async def test_create_previews_then_publishes_with_buttons_thread_and_discord_ev
     assert ts(start) in preview.response.embeds[0].description
     assert fields(preview)["When"] == f"{ts(start)} (<t:{int(start.timestamp())}:R>)"
     assert [c["label"] for row in preview.response.components for c in row["components"]] == [
-        "Publish", "Cancel"]
+        "Publish",
+        "Cancel",
+    ]
     assert await count(sim, Event) == 0 and not announcement_count(sim)
     assert not native_events(sim)
 
@@ -105,7 +108,10 @@ async def test_create_previews_then_publishes_with_buttons_thread_and_discord_ev
     assert post.embeds[0].title == "🎤 Diffusion models"
     assert fields(post)["Going"] == "0/2" and fields(post)["Where"] == WHERE
     assert [c.custom_id for row in post.components for c in row.children] == [
-        "aiclub:rsvp:1:going", "aiclub:rsvp:1:maybe", "aiclub:rsvp:1:not_going"]
+        "aiclub:rsvp:1:going",
+        "aiclub:rsvp:1:maybe",
+        "aiclub:rsvp:1:not_going",
+    ]
     assert [thread.name for thread in sim.channels["events"].threads] == ["Diffusion models"]
     (native,) = native_events(sim)
     assert native.name == "Diffusion models" and native.entity_type == 3
@@ -197,11 +203,23 @@ async def test_a_never_ending_repeat_is_refused_near_discords_event_limit(sim: S
     now = sim.bot.clock.now()
     async with sim.bot.db.session() as session:
         for n in range(90):
-            session.add(Event(
-                guild_id=sim.guild.id, creator_id=1, title=f"E{n}", description="", kind="talk",
-                start_at=now + timedelta(days=2), duration_minutes=60, location=WHERE,
-                status="scheduled", sequence=0, channel_id=sim.channels["events"].id,
-                created_at=now, updated_at=now))
+            session.add(
+                Event(
+                    guild_id=sim.guild.id,
+                    creator_id=1,
+                    title=f"E{n}",
+                    description="",
+                    kind="talk",
+                    start_at=now + timedelta(days=2),
+                    duration_minutes=60,
+                    location=WHERE,
+                    status="scheduled",
+                    sequence=0,
+                    channel_id=sim.channels["events"].id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         await session.commit()
     refused = await create(sim, repeat="weekly")
     assert "close to Discord's limit of 100" in refused.response.content
@@ -217,8 +235,13 @@ async def test_members_need_manage_events_or_the_organiser_role(sim: Sim) -> Non
     organisers = sim.guild.create_role("Organisers")
     dave = sim.guild.add_member(sim.env.create_user("dave"), roles=[organisers])
     await setup_events(sim, organiser_role=organisers)
-    preview = await dave.slash(sim.general, "event create", title="Paper club",
-                               start="2026-12-04 18:00", where="Room 101, Main St 1")
+    preview = await dave.slash(
+        sim.general,
+        "event create",
+        title="Paper club",
+        start="2026-12-04 18:00",
+        where="Room 101, Main St 1",
+    )
     await dave.click(preview.response, label="Publish")
     assert fields(announcement(sim))["Where"] == "Room 101, Main St 1"
 
@@ -272,8 +295,9 @@ async def test_edit_moves_the_event_everywhere(sim: Sim) -> None:
     await setup_events(sim)
     await publish(sim)
     await sim.actors["alice"].click(announcement(sim), label="Going")
-    result = await sim.actors["admin"].slash(sim.general, "event edit", event=1,
-                                             start="2026-12-04 20:00", title="Diffusion 2")
+    result = await sim.actors["admin"].slash(
+        sim.general, "event edit", event=1, start="2026-12-04 20:00", title="Diffusion 2"
+    )
     assert result.ephemeral and "Saved the changes to **Diffusion 2**" in result.response.content
     new_start = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
     post = announcement(sim)
@@ -290,8 +314,9 @@ async def test_only_the_creator_or_manage_events_may_edit_or_cancel(sim: Sim) ->
     dave = sim.guild.add_member(sim.env.create_user("dave"), roles=[organisers])
     erin = sim.guild.add_member(sim.env.create_user("erin"), roles=[organisers])
     await setup_events(sim, organiser_role=organisers)
-    preview = await dave.slash(sim.general, "event create", title="Paper club",
-                               start="2026-12-04 18:00", where=WHERE)
+    preview = await dave.slash(
+        sim.general, "event create", title="Paper club", start="2026-12-04 18:00", where=WHERE
+    )
     await dave.click(preview.response, label="Publish")
     refused = await erin.slash(sim.general, "event edit", event=1, title="Mine now")
     assert refused.ephemeral and "Only the event's creator" in refused.response.content
@@ -302,8 +327,9 @@ async def test_only_the_creator_or_manage_events_may_edit_or_cancel(sim: Sim) ->
     async with sim.bot.db.session() as session:
         event = await session.scalar(select(Event))
     assert event is not None and event.title == "Paper club" and event.status == "scheduled"
-    assert (await dave.slash(sim.general, "event edit", event=1, title="Paper club II")
-            ).response.content.startswith("Saved")
+    assert (
+        await dave.slash(sim.general, "event edit", event=1, title="Paper club II")
+    ).response.content.startswith("Saved")
 
 
 async def test_cancel_tells_members_and_cancels_the_discord_event(sim: Sim) -> None:
@@ -359,7 +385,8 @@ async def test_list_info_and_autocomplete(sim: Sim) -> None:
     assert "discord.com/channels" in fields(info)["Announcement"]
     choices = await sim.actors["alice"].autocomplete(sim.general, "event info", "event", "cont")
     assert [(c["name"], c["value"]) for c in choices] == [
-        ("#2 Contest night · 2026-12-20 18:00", 2)]
+        ("#2 Contest night · 2026-12-20 18:00", 2)
+    ]
     missing = await sim.actors["alice"].slash(sim.general, "event info", event=99)
     assert "no event #99" in missing.response.content
 
@@ -371,8 +398,9 @@ def calendar(sim: Sim, result: simcord.InteractionResult) -> Calendar:
 
 async def test_ical_exports_one_event_or_all_with_their_occurrences(sim: Sim) -> None:
     await setup_events(sim, timezone="Europe/Berlin")
-    await publish(sim, title="Reading group", start="2026-12-02 19:00", repeat="weekly",
-                  repeat_count=20)
+    await publish(
+        sim, title="Reading group", start="2026-12-02 19:00", repeat="weekly", repeat_count=20
+    )
     await publish(sim, title="Contest night", start="2026-12-20 18:00")
     one = await sim.actors["bob"].slash(sim.general, "event ical", event=1)
     assert one.ephemeral and one.response.attachments[0].filename == "event-1.ics"

@@ -14,16 +14,23 @@ from tests.conftest import Sim
 async def _open_question(sim: Sim, bank: QuestionBank) -> None:
     sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     await sim.actors["admin"].slash(
-        sim.general, "config daily", channel=sim.channels["daily-question"], time="09:00",
-        timezone="Europe/Berlin", topic="dl-training")
+        sim.general,
+        "config daily",
+        channel=sim.channels["daily-question"],
+        time="09:00",
+        timezone="Europe/Berlin",
+        topic="dl-training",
+    )
     await sim.advance(timedelta(minutes=1))
 
 
 def _text(result: simcord.InteractionResult) -> str:
     embed = result.response.embeds[0]
-    return "\n".join([embed.title or "", embed.description or ""]
-                     + [f"{f.name}: {f.value}" for f in embed.fields]
-                     + [embed.footer.text or ""])
+    return "\n".join(
+        [embed.title or "", embed.description or ""]
+        + [f"{f.name}: {f.value}" for f in embed.fields]
+        + [embed.footer.text or ""]
+    )
 
 
 async def test_a_misconception_shows_its_correction_and_the_reveal_counts_it(
@@ -31,28 +38,34 @@ async def test_a_misconception_shows_its_correction_and_the_reveal_counts_it(
 ) -> None:
     await _open_question(sim, bank)
     result = await sim.actors["alice"].slash(
-        sim.general, "answer", text="Use less data so it cannot memorize. Add weight decay too.")
+        sim.general, "answer", text="Use less data so it cannot memorize. Add weight decay too."
+    )
     text = _text(result)
     assert result.ephemeral
     assert "The answer states a common misconception" in text
     assert "❌ **Less data reduces overfitting** — “Use less data”" in text
     assert "Correction: More (and more varied) data reduces overfitting" in text
     await sim.actors["bob"].slash(
-        sim.general, "answer", text="Honestly I would remove training data and stop early.")
+        sim.general, "answer", text="Honestly I would remove training data and stop early."
+    )
     await sim.actors["carol"].slash(
-        sim.general, "answer", text="Add weight decay and early stopping, and collect more data.")
+        sim.general, "answer", text="Add weight decay and early stopping, and collect more data."
+    )
     await sim.advance(timedelta(hours=24))
     reveal = sim.channels["daily-question"].threads[0].history()[-1].embeds[0]
     fields = {f.name: f.value for f in reveal.fields}
     assert fields["Most common misconceptions"].startswith(
-        "Less data reduces overfitting (2 answers) — More (and more varied) data")
+        "Less data reduces overfitting (2 answers) — More (and more varied) data"
+    )
 
 
 async def test_a_paraphrase_is_credited_by_meaning(sim: Sim, bank: QuestionBank) -> None:
     await _open_question(sim, bank)
     result = await sim.actors["alice"].slash(
-        sim.general, "answer",
-        text="Penalize large weights in the loss. Halt training once the validation score stops getting better.")
+        sim.general,
+        "answer",
+        text="Penalize large weights in the loss. Halt training once the validation score stops getting better.",
+    )
     text = _text(result)
     assert "(credited by meaning)" in text and "Graded by key terms only" not in text
 
@@ -62,7 +75,8 @@ async def test_without_the_encoder_grading_is_lexical_and_says_so(
 ) -> None:
     await _open_question(sim, bank)
     result = await sim.actors["alice"].slash(
-        sim.general, "answer", text="Use early stopping on the validation set and weight decay.")
+        sim.general, "answer", text="Use early stopping on the validation set and weight decay."
+    )
     text = _text(result)
     assert "Score: 8/10" in text
     assert "Graded by key terms only: the meaning-based grader is not available" in text

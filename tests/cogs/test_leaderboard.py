@@ -24,8 +24,9 @@ async def _post_daily(sim: Sim) -> tuple[QuestionPost, Question]:
     return post, question
 
 
-async def _answer(sim: Sim, name: str, post: QuestionPost, question: Question, *,
-                  good: bool) -> None:
+async def _answer(
+    sim: Sim, name: str, post: QuestionPost, question: Question, *, good: bool
+) -> None:
     """Answer the daily question: every key point (good) or only the first one."""
     actor = sim.actors[name]
     if question.type == "choice":
@@ -47,8 +48,9 @@ async def _give_points(sim: Sim, count: int) -> list[simcord.MemberActor]:
     members = []
     for index in range(count):
         member = sim.guild.add_member(sim.env.create_user(f"member{index}"))
-        await sim.actors["admin"].slash(sim.general, "score adjust", member=member,
-                                        points=100 - index, reason="seed")
+        await sim.actors["admin"].slash(
+            sim.general, "score adjust", member=member, points=100 - index, reason="seed"
+        )
         members.append(member)
     return members
 
@@ -103,15 +105,17 @@ async def test_weekly_topic_board_and_a_new_week(sim: Sim) -> None:
     await _answer(sim, "bob", post, question, good=False)
     alice, bob = sim.actors["alice"].id, sim.actors["bob"].id
 
-    result = await sim.actors["carol"].slash(sim.general, "leaderboard", period="week",
-                                             topic=question.topic)
+    result = await sim.actors["carol"].slash(
+        sim.general, "leaderboard", period="week", topic=question.topic
+    )
     text = _description(result)
     assert text.index(f"<@{alice}>") < text.index(f"<@{bob}>")
     assert "not on this board yet" in text
     assert result.response.embeds[0].footer.text == f"Page 1 · 2026-W49:{question.topic}"
     other_topic = "generative" if question.topic != "generative" else "cnn-vision"
-    empty = await sim.actors["carol"].slash(sim.general, "leaderboard", period="week",
-                                            topic=other_topic)
+    empty = await sim.actors["carol"].slash(
+        sim.general, "leaderboard", period="week", topic=other_topic
+    )
     assert "Nobody has points on this board yet" in _description(empty)
 
     await sim.advance(timedelta(days=7))
@@ -135,8 +139,7 @@ async def test_profile_of_yourself_and_of_another_member(sim: Sim) -> None:
     assert fields["Streak (days)"] == "1 (best 1)" and fields["Practice answers"] == "0"
     assert f"`/question practice topic:{question.topic}`" in fields["Weakest topic"]
 
-    theirs = await sim.actors["alice"].slash(sim.general, "profile",
-                                             member=sim.actors["bob"])
+    theirs = await sim.actors["alice"].slash(sim.general, "profile", member=sim.actors["bob"])
     fields = {f.name: f.value for f in theirs.response.embeds[0].fields}
     assert theirs.response.embeds[0].title == "📊 Profile of bob" and fields["Rank"] == "#2"
 

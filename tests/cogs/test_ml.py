@@ -44,14 +44,20 @@ def simcord_bot(db_url: str, models_dir: Path) -> AiclubBot:
     return make_bot(db_url, ml_preload=False, models_dir=models_dir)
 
 
-async def use_backend(sim: Sim, backend: object | None = None, **config: object) -> InferenceService:
+async def use_backend(
+    sim: Sim, backend: object | None = None, **config: object
+) -> InferenceService:
     """Give the ML cog a fresh service on ``backend`` (the fake by default), no cooldown."""
     cog = sim.bot.get_cog("ML")
     old: InferenceService = cog.service  # type: ignore[union-attr]
     await old.close()
     settings = replace(old.config, **{"cooldown": 0.0, **config})
-    service = InferenceService(settings, backend=backend or FakeBackend(),  # type: ignore[arg-type]
-                               db=sim.bot.db, clock=sim.bot.clock)
+    service = InferenceService(
+        settings,
+        backend=backend or FakeBackend(),  # type: ignore[arg-type]
+        db=sim.bot.db,
+        clock=sim.bot.clock,
+    )
     cog.service = service  # type: ignore[union-attr]
     return service
 
@@ -119,8 +125,11 @@ async def test_gan_sample_posts_a_labelled_grid_with_seed_and_model_version(sim:
     result = await sim.actors["alice"].slash(sim.general, "gan sample", count=16, seed=42)
     message = posted(result)
     embed = message.embeds[0]
-    assert fields(message) == {"Seed": "`42`", "Digit": "mixed (0–9)",
-                               "Model": "`gan-digits-fake1`"}
+    assert fields(message) == {
+        "Seed": "`42`",
+        "Digit": "mixed (0–9)",
+        "Model": "`gan-digits-fake1`",
+    }
     assert embed.image.url == "attachment://gan-42.png"
     assert "/gan sample count:16 seed:42" in (embed.footer.text or "")
     assert labels(message) == ["Re-roll", "Same seed, other digit", "Details"]
@@ -172,8 +181,11 @@ async def test_buttons_reroll_pick_another_digit_and_show_details(sim: Sim) -> N
 async def test_buttons_keep_working_after_a_restart(sim: Sim, models_dir: Path) -> None:
     await use_backend(sim)
     original = posted(await sim.actors["alice"].slash(sim.general, "gan sample", count=4, seed=5))
-    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now(),
-                                       ml_preload=False, models_dir=models_dir))
+    await sim.env.restart_bot(
+        make_bot(
+            str(sim.bot.db.url), start=sim.bot.clock.now(), ml_preload=False, models_dir=models_dir
+        )
+    )
     sim.bot = sim.env.bot  # type: ignore[assignment]
     await use_backend(sim)
     message = next(m for m in sim.general.history() if m.id == original.id)
@@ -196,9 +208,11 @@ async def test_a_button_from_before_a_model_reload_asks_to_run_the_command_again
     reloaded = await sim.actors["admin"].slash(sim.general, "ml reload")
     assert reloaded.ephemeral and "gan-digits-fake2" in str(reloaded.response.embeds[0].to_dict())
 
-    for result in (await sim.actors["alice"].click(old.message, label="Re-roll"),
-                   await sim.actors["alice"].click(old.message, label="Same seed, other digit"),
-                   await sim.actors["alice"].click(picker.response.message, label="2")):
+    for result in (
+        await sim.actors["alice"].click(old.message, label="Re-roll"),
+        await sim.actors["alice"].click(old.message, label="Same seed, other digit"),
+        await sim.actors["alice"].click(picker.response.message, label="2"),
+    ):
         assert "came from an older model" in error_text(result)
         assert "Run the command again" in error_text(result)
     details = await sim.actors["alice"].click(old.message, label="Details")
@@ -211,8 +225,9 @@ async def test_a_button_from_before_a_model_reload_asks_to_run_the_command_again
 # ---------------------------------------------------------------------------- other commands
 async def test_gan_interpolate_posts_an_animated_gif(sim: Sim) -> None:
     await use_backend(sim)
-    result = await sim.actors["alice"].slash(sim.general, "gan interpolate", from_digit=3,
-                                             to_digit=8, steps=6, seed=11)
+    result = await sim.actors["alice"].slash(
+        sim.general, "gan interpolate", from_digit=3, to_digit=8, steps=6, seed=11
+    )
     message = posted(result)
     assert message.embeds[0].title == "🔀 3 → 8"
     assert "label embedding" in (message.embeds[0].description or "")
@@ -222,8 +237,9 @@ async def test_gan_interpolate_posts_an_animated_gif(sim: Sim) -> None:
 
 async def test_cnn_predict_reads_an_uploaded_digit(sim: Sim) -> None:
     await use_backend(sim)
-    result = await sim.actors["alice"].slash(sim.general, "cnn predict",
-                                             image=("digit.png", digit_png(3)))
+    result = await sim.actors["alice"].slash(
+        sim.general, "cnn predict", image=("digit.png", digit_png(3))
+    )
     message = posted(result)
     assert message.embeds[0].title.startswith("🔍 The CNN reads 3 (")
     top = fields(message)["Top 3"].splitlines()
@@ -259,23 +275,28 @@ async def test_bad_uploads_get_a_clear_private_error(sim: Sim, name: str) -> Non
     filename, data = BAD_UPLOADS[name]
     result = await sim.actors["alice"].slash(sim.general, "cnn predict", image=(filename, data))
     text = error_text(result)
-    assert any(hint in text for hint in ("empty", "larger than 8 MB", "not a picture",
-                                         "damaged", "too big"))
+    assert any(
+        hint in text
+        for hint in ("empty", "larger than 8 MB", "not a picture", "damaged", "too big")
+    )
     assert "error id" not in text
     assert not (backend.generators and backend.generators[0].calls)
-    good = await sim.actors["alice"].slash(sim.general, "cnn predict",
-                                           image=("digit.png", digit_png(5)))
+    good = await sim.actors["alice"].slash(
+        sim.general, "cnn predict", image=("digit.png", digit_png(5))
+    )
     assert posted(good).embeds[0].title.startswith("🔍 The CNN reads 5")  # the bot carries on
 
 
 @pytest.mark.parametrize(
     ("command", "options", "message"),
-    [("gan sample", {"count": 0}, "`count` must be from 1 to 64 (you gave 0)"),
-     ("gan sample", {"count": 65}, "`count` must be from 1 to 64 (you gave 65)"),
-     ("gan sample", {"digit": 10}, "Digits go from 0 to 9 (you gave 10)"),
-     ("gan sample", {"seed": -1}, "`seed` must be a whole number from 0 to 4294967295"),
-     ("gan interpolate", {"to_digit": 10}, "Digits go from 0 to 9"),
-     ("gan interpolate", {"steps": 1}, "`steps` must be from 2 to 32")],
+    [
+        ("gan sample", {"count": 0}, "`count` must be from 1 to 64 (you gave 0)"),
+        ("gan sample", {"count": 65}, "`count` must be from 1 to 64 (you gave 65)"),
+        ("gan sample", {"digit": 10}, "Digits go from 0 to 9 (you gave 10)"),
+        ("gan sample", {"seed": -1}, "`seed` must be a whole number from 0 to 4294967295"),
+        ("gan interpolate", {"to_digit": 10}, "Digits go from 0 to 9"),
+        ("gan interpolate", {"steps": 1}, "`steps` must be from 2 to 32"),
+    ],
 )
 async def test_bad_options_get_a_clear_private_error(
     sim: Sim, command: str, options: dict[str, int], message: str
@@ -311,8 +332,10 @@ async def test_members_over_the_limits_are_told_their_place_and_when_to_retry(si
     async def dispatch(actor: simcord.MemberActor, command: str) -> simcord.InteractionResult:
         before = service.limiter.queued
         result = await actor.slash(sim.general, command)
-        await until(lambda: service.limiter.queued > before or result.response is not None,
-                    f"{command} admitted or refused")
+        await until(
+            lambda: service.limiter.queued > before or result.response is not None,
+            f"{command} admitted or refused",
+        )
         return result
 
     try:
@@ -355,8 +378,12 @@ class StalledService(InferenceService):
 
 async def test_a_job_over_30_seconds_is_cancelled_with_a_clear_message(sim: Sim) -> None:
     cog = sim.bot.get_cog("ML")
-    service = StalledService(cog.service.config, backend=FakeBackend(), db=sim.bot.db,  # type: ignore[union-attr]
-                             clock=sim.bot.clock)
+    service = StalledService(
+        cog.service.config,
+        backend=FakeBackend(),
+        db=sim.bot.db,  # type: ignore[union-attr]
+        clock=sim.bot.clock,
+    )
     cog.service = service  # type: ignore[union-attr]
     await service.ready()
     result = await sim.actors["alice"].slash(sim.general, "gan sample", seed=1)
@@ -372,8 +399,10 @@ async def test_the_bot_answers_about_while_ml_jobs_run(sim: Sim) -> None:
     await sim.actors["admin"].slash(sim.general, "ml info")  # the guild's settings row exists
     try:
         async with unsettled(sim):
-            jobs = [await sim.actors[name].slash(sim.general, "gan sample", count=64, seed=1)
-                    for name in ("alice", "bob", "carol")]
+            jobs = [
+                await sim.actors[name].slash(sim.general, "gan sample", count=64, seed=1)
+                for name in ("alice", "bob", "carol")
+            ]
             await until(gate.entered.is_set, "a job running in the worker")
             about = await sim.actors["admin"].slash(sim.general, "about")
             await until(lambda: about.response is not None, "/about answered")
@@ -402,10 +431,14 @@ async def _tensorflow_round_trip(sim: Sim, models_dir: Path) -> None:
     assert await attachment(first) == await attachment(again)
     picker = await sim.actors["carol"].click(first.message, label="Same seed, other digit")
     posted(await sim.actors["carol"].click(picker.response.message, label="4"))
-    posted(await sim.actors["alice"].slash(sim.general, "gan interpolate", from_digit=1,
-                                           to_digit=7, steps=4, seed=2))
-    upload = posted(await sim.actors["bob"].slash(sim.general, "cnn predict",
-                                                  image=("digit.png", digit_png(0))))
+    posted(
+        await sim.actors["alice"].slash(
+            sim.general, "gan interpolate", from_digit=1, to_digit=7, steps=4, seed=2
+        )
+    )
+    upload = posted(
+        await sim.actors["bob"].slash(sim.general, "cnn predict", image=("digit.png", digit_png(0)))
+    )
     assert len(fields(upload)["Top 3"].splitlines()) == 3
     posted(await sim.actors["carol"].slash(sim.general, "cnn predict"))
     assert {j.status for j in await jobs_recorded(sim)} == {"ok"}
@@ -416,11 +449,16 @@ async def test_tensorflow_models_end_to_end(sim: Sim, tiny_models: Path) -> None
     await _tensorflow_round_trip(sim, tiny_models)
 
 
-@pytest.mark.skipif(not shipped_models_present(),
-                    reason="the shipped models are not in data/models yet (run `aiclub train gan`)")
+@pytest.mark.skipif(
+    not shipped_models_present(),
+    reason="the shipped models are not in data/models yet (run `aiclub train gan`)",
+)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_the_shipped_models_end_to_end(sim: Sim) -> None:
     await _tensorflow_round_trip(sim, SHIPPED_DIR)
-    upload = posted(await sim.actors["alice"].slash(sim.general, "cnn predict",
-                                                    image=("seven.png", digit_png(7))))
+    upload = posted(
+        await sim.actors["alice"].slash(
+            sim.general, "cnn predict", image=("seven.png", digit_png(7))
+        )
+    )
     assert upload.embeds[0].title.startswith("🔍 The CNN reads 7")  # a trained model reads it

@@ -19,8 +19,13 @@ GOOD = "Add weight decay to the loss. Use early stopping on the validation set."
 async def _setup(sim: Sim, bank: QuestionBank, topic: str = "dl-training") -> None:
     sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     result = await sim.actors["admin"].slash(
-        sim.general, "config daily", channel=sim.channels["daily-question"], time="09:00",
-        timezone="Europe/Berlin", topic=topic)
+        sim.general,
+        "config daily",
+        channel=sim.channels["daily-question"],
+        time="09:00",
+        timezone="Europe/Berlin",
+        topic=topic,
+    )
     assert "Saved" in result.response.embeds[0].description
 
 
@@ -35,9 +40,11 @@ async def _count(sim: Sim, model) -> int:  # type: ignore[no-untyped-def]
 
 def _embed_text(result: simcord.InteractionResult) -> str:
     embed = result.response.embeds[0]
-    return "\n".join([embed.title or "", embed.description or ""]
-                     + [f"{f.name}: {f.value}" for f in embed.fields]
-                     + [embed.footer.text or ""])
+    return "\n".join(
+        [embed.title or "", embed.description or ""]
+        + [f"{f.name}: {f.value}" for f in embed.fields]
+        + [embed.footer.text or ""]
+    )
 
 
 async def test_post_answer_and_reveal(sim: Sim, bank: QuestionBank) -> None:
@@ -92,9 +99,12 @@ async def test_choice_questions_are_answered_with_buttons(sim: Sim, bank: Questi
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("   ", "Your answer is empty"), ("x" * 2001, "the limit is 2000"),
-     ("bad\x07bell character", "control characters"),
-     ("Z\u0351\u0352\u0353\u0354algo text", "zalgo")],
+    [
+        ("   ", "Your answer is empty"),
+        ("x" * 2001, "the limit is 2000"),
+        ("bad\x07bell character", "control characters"),
+        ("Z\u0351\u0352\u0353\u0354algo text", "zalgo"),
+    ],
 )
 async def test_bad_answers_get_a_clear_error_and_store_nothing(
     sim: Sim, bank: QuestionBank, text: str, message: str
@@ -152,17 +162,18 @@ async def test_practice_gives_full_feedback_and_stays_off_the_leaderboard(
     async with sim.bot.db.session() as session:
         answer = await session.scalar(select(Answer))
     assert answer is not None and answer.post_id is None and answer.points == 0
-    unknown = await sim.actors["bob"].slash(sim.general, "question practice",
-                                            topic="generative")
+    unknown = await sim.actors["bob"].slash(sim.general, "question practice", topic="generative")
     assert "No question matches" in unknown.response.content
 
 
 async def test_score_adjust_needs_permission_and_is_audited(sim: Sim) -> None:
-    refused = await sim.actors["alice"].slash(sim.general, "score adjust",
-                                              member=sim.actors["bob"], points=5.0, reason="x")
+    refused = await sim.actors["alice"].slash(
+        sim.general, "score adjust", member=sim.actors["bob"], points=5.0, reason="x"
+    )
     assert refused.ephemeral and "Manage Guild" in refused.response.content
-    done = await sim.actors["admin"].slash(sim.general, "score adjust", member=sim.actors["bob"],
-                                           points=5.0, reason="great talk")
+    done = await sim.actors["admin"].slash(
+        sim.general, "score adjust", member=sim.actors["bob"], points=5.0, reason="great talk"
+    )
     assert "+5 points" in done.response.content and "total: 5" in done.response.content
     async with sim.bot.db.session() as session:
         row = await session.scalar(select(ScoreAdjustment))
@@ -175,8 +186,9 @@ async def test_an_expert_role_may_adjust_scores(sim: Sim) -> None:
     experts = sim.guild.create_role("Experts")
     dave = sim.guild.add_member(sim.env.create_user("dave"), roles=[experts])
     await sim.actors["admin"].slash(sim.general, "config daily", expert_role=experts)
-    done = await dave.slash(sim.general, "score adjust", member=sim.actors["bob"], points=2.0,
-                             reason="helpful answer")
+    done = await dave.slash(
+        sim.general, "score adjust", member=sim.actors["bob"], points=2.0, reason="helpful answer"
+    )
     assert "+2 points" in done.response.content
 
 

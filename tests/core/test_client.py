@@ -55,7 +55,9 @@ def test_tensorflow_is_not_imported_by_start_up(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(script), str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("NO-TF")
@@ -87,9 +89,19 @@ def test_console_refuses_a_database_already_in_use(tmp_path: Path) -> None:
     lock.acquire()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "console", "--database", f"sqlite:///{db}",
-             "--script", "/dev/null"],
-            capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "console",
+                "--database",
+                f"sqlite:///{db}",
+                "--script",
+                "/dev/null",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     finally:
         lock.release()

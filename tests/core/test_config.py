@@ -66,7 +66,11 @@ def test_bad_values_exit_2_with_one_line_and_no_traceback(
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), var: value}
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "db", "check"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr

@@ -29,9 +29,18 @@ from tests.conftest import run_console_script
     [
         ("/help", Slash(None, "help", {})),
         ("/help    # runs as admin", Slash(None, "help", {})),
-        ('@alice /answer text:"Use dropout and L2"', Slash("alice", "answer", {"text": "Use dropout and L2"})),
-        ("/gan sample count:16 digit:7 seed:42", Slash(None, "gan sample", {"count": "16", "digit": "7", "seed": "42"})),
-        ("/cnn predict image:path/to/digit.png", Slash(None, "cnn predict", {"image": "path/to/digit.png"})),
+        (
+            '@alice /answer text:"Use dropout and L2"',
+            Slash("alice", "answer", {"text": "Use dropout and L2"}),
+        ),
+        (
+            "/gan sample count:16 digit:7 seed:42",
+            Slash(None, "gan sample", {"count": "16", "digit": "7", "seed": "42"}),
+        ),
+        (
+            "/cnn predict image:path/to/digit.png",
+            Slash(None, "cnn predict", {"image": "path/to/digit.png"}),
+        ),
         ("@bob :click 12 Going", Click("bob", 12, "Going")),
         ("@bob :click 3 Not going", Click("bob", 3, "Not going")),
         ("@carol :submit answer:hello", Submit("carol", {"answer": "hello"})),
@@ -49,8 +58,18 @@ def test_lines_parse(line: str, expected: object) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ['/answer text:"unclosed', "@alice", ":advance", ":advance soon", ":click x Going",
-     ":bogus", "@alice :now", ":select 4", ":select x a", "/x a:1 a:2"],
+    [
+        '/answer text:"unclosed',
+        "@alice",
+        ":advance",
+        ":advance soon",
+        ":click x Going",
+        ":bogus",
+        "@alice :now",
+        ":select 4",
+        ":select x a",
+        "/x a:1 a:2",
+    ],
 )
 def test_bad_lines_raise_a_readable_error(line: str) -> None:
     with pytest.raises(ConsoleSyntaxError):
@@ -86,7 +105,9 @@ SCRIPT = """\
 
 def test_console_script_transcript_and_exit_code(tmp_path: Path) -> None:
     out = run_console_script(tmp_path, SCRIPT)
-    assert out.startswith("aiclub console: guild aiclub-demo with #general, #daily-question, #events")
+    assert out.startswith(
+        "aiclub console: guild aiclub-demo with #general, #daily-question, #events"
+    )
     assert "#1 #general aiclub (only you)" in out
     assert "aiclub — practise AI/ML together" in out
     assert "#2 #general aiclub (only you)" in out and "About aiclub" in out
@@ -107,7 +128,9 @@ def test_console_script_transcript_and_exit_code(tmp_path: Path) -> None:
 def test_console_missing_script_is_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "console", "--script", str(tmp_path / "none.txt")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "cannot read script" in result.stderr

@@ -41,12 +41,14 @@ def test_create_rsvp_remind_and_digest(tmp_path: Path) -> None:
     (vevent,) = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert str(vevent["summary"]) == "Diffusion models"
 
-    day_before = out[out.index("advanced to 2026-12-02 19:00 UTC"):]
-    quarter = out[out.index("advanced to 2026-12-03 18:45 UTC"):]
+    day_before = out[out.index("advanced to 2026-12-02 19:00 UTC") :]
+    quarter = out[out.index("advanced to 2026-12-03 18:45 UTC") :]
     assert day_before.index("DM @alice aiclub\n  ⏰ Reminder") < day_before.index(
-        "advanced to 2026-12-03 18:45")
+        "advanced to 2026-12-03 18:45"
+    )
     assert quarter.index("DM @carol aiclub\n  ⏰ Reminder") < quarter.index(
-        "advanced to 2026-12-03 19:00")
+        "advanced to 2026-12-03 19:00"
+    )
     assert out.count("aiclub\n  ⏰ Reminder: **Diffusion models**") == 4  # alice and carol, twice
     assert "DM @bob aiclub\n  ⏰" not in out
     assert out.count("#events aiclub\n  🔴 **Diffusion models** is starting now!") == 1

@@ -24,5 +24,5 @@ def test_configure_post_answer_and_leaderboard(tmp_path: Path) -> None:
     assert "[Answer]" in out
     assert out.count("┃ Score: ") == 3
     assert "You already answered this question" in out
-    board = out[out.index("🏆 Leaderboard"):]
+    board = out[out.index("🏆 Leaderboard") :]
     assert "@alice" in board and "@bob" in board

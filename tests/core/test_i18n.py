@@ -25,8 +25,14 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
 
 @pytest.mark.parametrize(
     ("user", "guild", "expected"),
-    [("zh-CN", "en", "zh"), ("zh-TW", "en", "zh"), ("en-GB", "zh", "en"), ("fr", "zh", "zh"),
-     ("fr", "en", "en"), (None, "zh", "zh")],
+    [
+        ("zh-CN", "en", "zh"),
+        ("zh-TW", "en", "zh"),
+        ("en-GB", "zh", "en"),
+        ("fr", "zh", "zh"),
+        ("fr", "en", "en"),
+        (None, "zh", "zh"),
+    ],
 )
 def test_user_locale_wins_and_the_guild_language_is_the_fallback(
     user: str | None, guild: str, expected: str
@@ -47,7 +53,9 @@ async def test_every_command_has_a_valid_chinese_name_and_description(sim: Sim) 
             (app_commands.TranslationContextLocation.command_description, command.description),
         ):
             context = app_commands.TranslationContext(location=location, data=command)
-            text = await translator.translate(app_commands.locale_str(value), Locale.chinese, context)
+            text = await translator.translate(
+                app_commands.locale_str(value), Locale.chinese, context
+            )
             assert text, f"no zh translation for {command.qualified_name} {location.name}"
             if location is app_commands.TranslationContextLocation.command_name:
                 assert text == text.lower() and len(text) <= 32 and " " not in text

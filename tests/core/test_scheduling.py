@@ -22,10 +22,12 @@ def _reference_fire_times(trigger, start: datetime, end: datetime) -> list[datet
 
 @pytest.mark.parametrize(
     ("zone", "start"),
-    [("Europe/Berlin", datetime(2027, 3, 26, tzinfo=UTC)),
-     ("Europe/Berlin", datetime(2026, 10, 23, tzinfo=UTC)),
-     ("America/New_York", datetime(2027, 3, 12, tzinfo=UTC)),
-     ("America/New_York", datetime(2026, 10, 30, tzinfo=UTC))],
+    [
+        ("Europe/Berlin", datetime(2027, 3, 26, tzinfo=UTC)),
+        ("Europe/Berlin", datetime(2026, 10, 23, tzinfo=UTC)),
+        ("America/New_York", datetime(2027, 3, 12, tzinfo=UTC)),
+        ("America/New_York", datetime(2026, 10, 30, tzinfo=UTC)),
+    ],
 )
 async def test_cron_jobs_fire_once_per_local_day_across_dst(zone: str, start: datetime) -> None:
     clock = ManualClock(start)

@@ -88,8 +88,9 @@ async def test_one_post_per_local_day_across_dst_with_ticks_and_restarts(
         await _claim(db, bank, now)  # a trigger every 10 minutes, as after any restart
         now += timedelta(minutes=10)
     async with db.session() as session:
-        days = (await session.scalars(select(QuestionPost.local_date).order_by(
-            QuestionPost.local_date))).all()
+        days = (
+            await session.scalars(select(QuestionPost.local_date).order_by(QuestionPost.local_date))
+        ).all()
     first = start.astimezone(ZoneInfo(zone)).date()
     assert days[0] in (first, first + timedelta(days=1))
     assert days == [days[0] + timedelta(days=i) for i in range(5)]  # no gap, no duplicate
@@ -140,14 +141,27 @@ async def test_one_scored_answer_per_member(db: Database, bank: QuestionBank) ->
         stats = await session.get(MemberStats, (GUILD, ALICE))
         scopes = (await session.scalars(select(LeaderboardPoints.scope))).all()
     assert stats is not None and stats.answers == 1 and stats.current_streak == 1
-    assert sorted(scopes) == sorted(["all", "2026-W49", "2026-12", "all:dl-training",
-                                     "2026-W49:dl-training", "2026-12:dl-training"])
+    assert sorted(scopes) == sorted(
+        [
+            "all",
+            "2026-W49",
+            "2026-12",
+            "all:dl-training",
+            "2026-W49:dl-training",
+            "2026-12:dl-training",
+        ]
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "key"),
-    [("", "answer.empty"), ("   \n\t ", "answer.empty"), ("x" * 2001, "answer.too_long"),
-     ("bad\x00text here", "answer.control"), ("z\u0301\u0302\u0303\u0304alg", "answer.zalgo")],
+    [
+        ("", "answer.empty"),
+        ("   \n\t ", "answer.empty"),
+        ("x" * 2001, "answer.too_long"),
+        ("bad\x00text here", "answer.control"),
+        ("z\u0301\u0302\u0303\u0304alg", "answer.zalgo"),
+    ],
 )
 async def test_bad_answers_are_refused_and_nothing_is_stored(
     db: Database, bank: QuestionBank, text: str, key: str
@@ -164,8 +178,9 @@ async def test_answering_with_no_open_question(db: Database, bank: QuestionBank)
     now = await _open(db, bank)
     with pytest.raises(UserError, match=r"answer\.no_open_question"):
         async with db.session() as session:
-            await service.submit_answer(session, bank, GUILD, ALICE, "weight decay", now
-                                        + timedelta(days=2))
+            await service.submit_answer(
+                session, bank, GUILD, ALICE, "weight decay", now + timedelta(days=2)
+            )
 
 
 async def test_choice_questions(db: Database, bank: QuestionBank) -> None:
@@ -194,8 +209,13 @@ async def test_streaks_grow_on_consecutive_days_and_reset_after_a_gap(
         assert await _claim(db, bank, now) is not None
         async with db.session() as session:
             result = await service.submit_answer(
-                session, bank, GUILD, ALICE, "Precision and recall. Also weight decay.",
-                now + timedelta(minutes=1))
+                session,
+                bank,
+                GUILD,
+                ALICE,
+                "Precision and recall. Also weight decay.",
+                now + timedelta(minutes=1),
+            )
         streaks.append(result.streak)
     assert streaks == [1, 2, 3, 1]
     async with db.session() as session:
@@ -207,8 +227,9 @@ async def test_reveal_is_claimed_once_with_stats(db: Database, bank: QuestionBan
     now = await _open(db, bank)
     for user, text in ((ALICE, "Weight decay helps. Early stopping too."), (BOB, "More data.")):
         async with db.session() as session:
-            await service.submit_answer(session, bank, GUILD, user,
-                                        f"{text} Also collect more data if possible.", now)
+            await service.submit_answer(
+                session, bank, GUILD, user, f"{text} Also collect more data if possible.", now
+            )
     later = now + timedelta(days=1)
     async with db.session() as session:
         posts = await service.posts_to_reveal(session, later)
@@ -236,9 +257,13 @@ async def test_score_adjustments_are_audited(db: Database, bank: QuestionBank) -
 
 @pytest.mark.parametrize(
     ("kwargs", "key"),
-    [({"post_time": "25:00"}, "daily.impossible_time"), ({"post_time": "9am"}, "daily.impossible_time"),
-     ({"timezone": "Mars/Base"}, "daily.unknown_timezone"), ({"topic": "astrology"}, "questions.unknown_topic"),
-     ({"language": "fr"}, "daily.unknown_language")],
+    [
+        ({"post_time": "25:00"}, "daily.impossible_time"),
+        ({"post_time": "9am"}, "daily.impossible_time"),
+        ({"timezone": "Mars/Base"}, "daily.unknown_timezone"),
+        ({"topic": "astrology"}, "questions.unknown_topic"),
+        ({"language": "fr"}, "daily.unknown_language"),
+    ],
 )
 async def test_bad_settings_change_nothing(db: Database, kwargs: dict, key: str) -> None:
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)

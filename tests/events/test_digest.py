@@ -53,8 +53,10 @@ def test_the_due_week_follows_local_time_across_dst(now: datetime, expected: dat
 
 
 async def test_settings_are_validated(db: Database) -> None:
-    for options, key in (({"post_time": "25:00"}, "digest.bad_time"),
-                         ({"weekday": "someday"}, "digest.bad_day")):
+    for options, key in (
+        ({"post_time": "25:00"}, "digest.bad_time"),
+        ({"weekday": "someday"}, "digest.bad_day"),
+    ):
         async with db.session() as session:
             with pytest.raises(UserError) as caught:
                 await digest.configure_digest(session, GUILD, MONDAY, **options)
@@ -89,21 +91,57 @@ async def seed_week(db: Database, bank: QuestionBank) -> None:
         for user, w49, w48 in ((1, 30.0, 28.0), (2, 25.0, 5.0), (3, 10.0, 0.0), (4, 0.0, 40.0)):
             for scope, points in (("2026-W49", w49), ("2026-W48", w48)):
                 if points:
-                    session.add(LeaderboardPoints(guild_id=GUILD, scope=scope, user_id=user,
-                                                  points=points, answers=1))
-        post = QuestionPost(guild_id=GUILD, local_date=date(2026, 12, 2), slug="overfit-lite",
-                            topic="dl-training", difficulty=2, posted_at=MONDAY,
-                            deadline_at=MONDAY)
+                    session.add(
+                        LeaderboardPoints(
+                            guild_id=GUILD, scope=scope, user_id=user, points=points, answers=1
+                        )
+                    )
+        post = QuestionPost(
+            guild_id=GUILD,
+            local_date=date(2026, 12, 2),
+            slug="overfit-lite",
+            topic="dl-training",
+            difficulty=2,
+            posted_at=MONDAY,
+            deadline_at=MONDAY,
+        )
         session.add(post)
         await session.flush()
-        for user, score, covered in ((1, 8.0, "regularization,more_data"), (2, 4.0, "more_data"),
-                                     (3, 6.0, "regularization")):
-            session.add(Answer(guild_id=GUILD, user_id=user, post_id=post.id, slug=post.slug,
-                               topic="dl-training", text="...", score=score, points=score,
-                               covered=covered, local_date=post.local_date, created_at=MONDAY))
-        session.add(Answer(guild_id=GUILD, user_id=1, post_id=None, slug="metrics-lite",
-                           topic="evaluation-metrics", text="...", score=9.0, points=0.0,
-                           covered="", local_date=date(2026, 12, 3), created_at=MONDAY))
+        for user, score, covered in (
+            (1, 8.0, "regularization,more_data"),
+            (2, 4.0, "more_data"),
+            (3, 6.0, "regularization"),
+        ):
+            session.add(
+                Answer(
+                    guild_id=GUILD,
+                    user_id=user,
+                    post_id=post.id,
+                    slug=post.slug,
+                    topic="dl-training",
+                    text="...",
+                    score=score,
+                    points=score,
+                    covered=covered,
+                    local_date=post.local_date,
+                    created_at=MONDAY,
+                )
+            )
+        session.add(
+            Answer(
+                guild_id=GUILD,
+                user_id=1,
+                post_id=None,
+                slug="metrics-lite",
+                topic="evaluation-metrics",
+                text="...",
+                score=9.0,
+                points=0.0,
+                covered="",
+                local_date=date(2026, 12, 3),
+                created_at=MONDAY,
+            )
+        )
         await session.commit()
 
 
@@ -114,10 +152,17 @@ async def test_the_digest_reports_events_leaders_questions_and_a_suggestion(
     await seed_week(db, bank)
     async with db.session() as session:
         draft = await service.prepare_event(
-            session, GUILD, MONDAY - timedelta(days=1), title="Paper club",
-            start="2026-12-09 19:00", where="Room 1", capacity=10)
-        event = await service.create_event(session, GUILD, 7, draft, MONDAY - timedelta(days=1),
-                                           channel_id=CHANNEL)
+            session,
+            GUILD,
+            MONDAY - timedelta(days=1),
+            title="Paper club",
+            start="2026-12-09 19:00",
+            where="Room 1",
+            capacity=10,
+        )
+        event = await service.create_event(
+            session, GUILD, 7, draft, MONDAY - timedelta(days=1), channel_id=CHANNEL
+        )
         await service.set_rsvp(session, event.id, 1, "going", MONDAY)
         result = await digest.build_digest(session, GUILD, MONDAY, bank)
     assert (result.week, result.last_week) == ("2026-W50", "2026-W49")

@@ -33,8 +33,15 @@ def utc(*args: int) -> datetime:
 # ---------------------------------------------------------------------------- pure
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("24h,15m", (1440, 15)), ("15m, 24h", (1440, 15)), ("1d，2h", (1440, 120)),
-     ("90m", (90,)), ("1小时", (60,)), ("none", ()), ("24h,24h", (1440,))],
+    [
+        ("24h,15m", (1440, 15)),
+        ("15m, 24h", (1440, 15)),
+        ("1d，2h", (1440, 120)),
+        ("90m", (90,)),
+        ("1小时", (60,)),
+        ("none", ()),
+        ("24h,24h", (1440,)),
+    ],
 )
 def test_offsets_parse(text: str, expected: tuple[int, ...]) -> None:
     assert parse_offsets(text) == expected
@@ -56,9 +63,11 @@ def test_weekly_reminders_follow_local_time_across_the_autumn_dst_change() -> No
     start = utc(2026, 10, 21, 17)  # Wednesday 19:00 in Berlin (CEST)
     found = due_between(start, BERLIN, WEEKLY, (1440, 15), utc(2026, 10, 1), utc(2026, 12, 1))
     assert [(d.due_at, d.offset) for d in found] == [
-        (utc(2026, 10, 20, 17), 1440), (utc(2026, 10, 21, 16, 45), 15),
+        (utc(2026, 10, 20, 17), 1440),
+        (utc(2026, 10, 21, 16, 45), 15),
         (utc(2026, 10, 21, 17), 0),
-        (utc(2026, 10, 27, 18), 1440), (utc(2026, 10, 28, 17, 45), 15),  # 19:00 CET
+        (utc(2026, 10, 27, 18), 1440),
+        (utc(2026, 10, 28, 17, 45), 15),  # 19:00 CET
         (utc(2026, 10, 28, 18), 0),
     ]
     assert found[-1].key(7) == "7:2026-10-28T18:00Z:0"
@@ -71,7 +80,8 @@ def test_due_windows_are_half_open_and_next_due_moves_on() -> None:
     assert next_due(start, NEW_YORK, WEEKLY, (15,), after) == Due(start, start, 0)
     second = utc(2027, 3, 18, 23)  # 19:00 EDT after the spring change
     assert next_due(start, NEW_YORK, WEEKLY, (15,), start) == Due(
-        second - timedelta(minutes=15), second, 15)
+        second - timedelta(minutes=15), second, 15
+    )
     assert next_due(start, NEW_YORK, WEEKLY, (15,), second) is None
 
 
@@ -86,14 +96,26 @@ def test_a_late_reminder_is_sent_within_grace_only_and_never_after_the_start() -
 
 # ---------------------------------------------------------------------------- end to end
 DST_CASES = {
-    "berlin-autumn": ("Europe/Berlin", "2026-10-21 19:00",
-                      [utc(2026, 10, 21, 17), utc(2026, 10, 28, 18)]),
-    "new-york-autumn": ("America/New_York", "2026-10-29 19:00",
-                        [utc(2026, 10, 29, 23), utc(2026, 11, 6, 0)]),
-    "new-york-spring": ("America/New_York", "2027-03-11 19:00",
-                        [utc(2027, 3, 12, 0), utc(2027, 3, 18, 23)]),
-    "berlin-spring": ("Europe/Berlin", "2027-03-24 19:00",
-                      [utc(2027, 3, 24, 18), utc(2027, 3, 31, 17)]),
+    "berlin-autumn": (
+        "Europe/Berlin",
+        "2026-10-21 19:00",
+        [utc(2026, 10, 21, 17), utc(2026, 10, 28, 18)],
+    ),
+    "new-york-autumn": (
+        "America/New_York",
+        "2026-10-29 19:00",
+        [utc(2026, 10, 29, 23), utc(2026, 11, 6, 0)],
+    ),
+    "new-york-spring": (
+        "America/New_York",
+        "2027-03-11 19:00",
+        [utc(2027, 3, 12, 0), utc(2027, 3, 18, 23)],
+    ),
+    "berlin-spring": (
+        "Europe/Berlin",
+        "2027-03-24 19:00",
+        [utc(2027, 3, 24, 18), utc(2027, 3, 31, 17)],
+    ),
 }
 
 
@@ -110,14 +132,19 @@ def simcord_bot(db_url: str, request: pytest.FixtureRequest):  # type: ignore[no
 async def reminder_rows(sim: Sim) -> dict[str, datetime]:
     async with sim.bot.db.session() as session:
         rows = await session.scalars(
-            select(ScheduledPost).where(ScheduledPost.kind == "event_reminder"))
+            select(ScheduledPost).where(ScheduledPost.kind == "event_reminder")
+        )
         return {row.occurrence_key: row.claimed_at for row in rows if row.status == "sent"}
 
 
-def expected_rows(event_id: int, occurrences: list[datetime], offsets: tuple[int, ...] = (
-        1440, 15, 0)) -> dict[str, datetime]:
-    return {f"{event_id}:{o:%Y-%m-%dT%H:%M}Z:{off}": o - timedelta(minutes=off)
-            for o in occurrences for off in offsets}
+def expected_rows(
+    event_id: int, occurrences: list[datetime], offsets: tuple[int, ...] = (1440, 15, 0)
+) -> dict[str, datetime]:
+    return {
+        f"{event_id}:{o:%Y-%m-%dT%H:%M}Z:{off}": o - timedelta(minutes=off)
+        for o in occurrences
+        for off in offsets
+    }
 
 
 @pytest.mark.parametrize("simcord_bot", list(DST_CASES), indirect=True)
@@ -126,8 +153,7 @@ async def test_weekly_reminders_go_out_once_each_across_dst_and_a_restart(
 ) -> None:
     timezone, start, occurrences = DST_CASES[request.node.callspec.params["simcord_bot"]]
     await setup_events(sim, timezone=timezone)
-    post = await publish(sim, title="Reading group", start=start, repeat="weekly",
-                         repeat_count=2)
+    post = await publish(sim, title="Reading group", start=start, repeat="weekly", repeat_count=2)
     await sim.actors["alice"].click(post, label="Going")
     await sim.actors["bob"].click(post, label="Maybe")
     await sim.actors["carol"].click(post, label="Not going")
@@ -179,8 +205,14 @@ async def test_closed_dms_fall_back_to_a_mention_in_the_thread(sim: Sim) -> None
     await sim.actors["alice"].click(post, label="Going")
     await sim.actors["carol"].click(post, label="Maybe")
     closed = sim.actors["carol"].user.dm_channel.id
-    sim.env.inject_error("POST", f"/channels/{closed}/messages", status=403, code=50007,
-                         message="Cannot send messages to this user", times=None)
+    sim.env.inject_error(
+        "POST",
+        f"/channels/{closed}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
     await sim.advance(utc(2026, 12, 3, 17, 1) - sim.bot.clock.now())
     assert [text for text in dms(sim, "alice") if text.startswith("⏰")]
     thread = sim.channels["events"].threads[0]

@@ -23,8 +23,12 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 async def prepare(db: Database, **options: object) -> service.Draft:
-    options = {"title": "Diffusion models", "start": "2026-12-03 19:00",
-               "where": "https://meet.example.com", **options}
+    options = {
+        "title": "Diffusion models",
+        "start": "2026-12-03 19:00",
+        "where": "https://meet.example.com",
+        **options,
+    }
     async with db.session() as session:
         draft = await service.prepare_event(session, GUILD, NOW, **options)  # type: ignore[arg-type]
         await session.commit()
@@ -37,16 +41,18 @@ async def create(db: Database, **options: object) -> Event:
         return await service.create_event(session, GUILD, CREATOR, draft, NOW, channel_id=CHANNEL)
 
 
-async def rsvp(db: Database, event_id: int, user_id: int, choice: str,
-               now: datetime = NOW) -> service.RsvpResult:
+async def rsvp(
+    db: Database, event_id: int, user_id: int, choice: str, now: datetime = NOW
+) -> service.RsvpResult:
     async with db.session() as session:
         return await service.set_rsvp(session, event_id, user_id, choice, now)
 
 
 async def statuses(db: Database, event_id: int) -> dict[int, str]:
     async with db.session() as session:
-        rows = await session.execute(select(Rsvp.user_id, Rsvp.status).where(
-            Rsvp.event_id == event_id))
+        rows = await session.execute(
+            select(Rsvp.user_id, Rsvp.status).where(Rsvp.event_id == event_id)
+        )
         return {user_id: status for user_id, status in rows}
 
 
@@ -54,8 +60,9 @@ async def test_a_draft_is_parsed_in_the_guild_timezone_and_stores_nothing(db: Da
     async with db.session() as session:
         (await get_settings(session, GUILD, NOW)).timezone = "Asia/Shanghai"
         await session.commit()
-    draft = await prepare(db, start="下周五晚上8点", duration="2h", repeat="monthly",
-                          repeat_count=3, capacity=30)
+    draft = await prepare(
+        db, start="下周五晚上8点", duration="2h", repeat="monthly", repeat_count=3, capacity=30
+    )
     assert draft.start_at == datetime(2026, 12, 11, 12, 0, tzinfo=UTC)
     assert draft.duration == timedelta(hours=2)
     assert draft.rrule == Repeat.MONTHLY.to_rrule(count=3)
@@ -90,8 +97,9 @@ async def test_publishing_rechecks_the_start(db: Database) -> None:
     draft = await prepare(db, start="in 10 minutes")
     async with db.session() as session:
         with pytest.raises(UserError) as caught:
-            await service.create_event(session, GUILD, CREATOR, draft, NOW + timedelta(minutes=11),
-                                       channel_id=CHANNEL)
+            await service.create_event(
+                session, GUILD, CREATOR, draft, NOW + timedelta(minutes=11), channel_id=CHANNEL
+            )
     assert caught.value.key == "events.rule.in_past"
 
 
@@ -119,8 +127,7 @@ async def test_raising_the_capacity_promotes_the_waitlist(db: Database) -> None:
     for user in (1, 2, 3):
         await rsvp(db, event.id, user, "going")
     async with db.session() as session:
-        result = await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW,
-                                          capacity=3)
+        result = await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW, capacity=3)
     assert result.promoted == (2, 3) and not result.time_changed
 
 
@@ -148,8 +155,9 @@ async def test_cancelled_and_finished_events_take_no_rsvps(db: Database) -> None
         await rsvp(db, event.id, 2, "going", NOW + timedelta(hours=4))
     assert caught.value.key == "rsvp.ended"
     async with db.session() as session:
-        cancelled, attendees = await service.cancel_event(session, GUILD, event.id, CREATOR,
-                                                          False, NOW)
+        cancelled, attendees = await service.cancel_event(
+            session, GUILD, event.id, CREATOR, False, NOW
+        )
     assert cancelled.status == "cancelled" and attendees == [1]
     with pytest.raises(UserError) as caught:
         await rsvp(db, event.id, 2, "going")
@@ -162,8 +170,9 @@ async def test_only_the_creator_or_manage_events_may_edit(db: Database) -> None:
         with pytest.raises(UserError) as caught:
             await service.edit_event(session, GUILD, event.id, 99, False, NOW, title="Mine")
         assert caught.value.key == "events.not_yours"
-        result = await service.edit_event(session, GUILD, event.id, 99, True, NOW,
-                                          start="2026-12-04 19:00", duration="2h")
+        result = await service.edit_event(
+            session, GUILD, event.id, 99, True, NOW, start="2026-12-04 19:00", duration="2h"
+        )
     assert result.time_changed and result.event.sequence == 1
     assert result.event.start_at == datetime(2026, 12, 4, 19, tzinfo=UTC)
     assert result.event.duration_minutes == 120
@@ -173,11 +182,13 @@ async def test_upcoming_lists_the_next_occurrence_of_repeats(db: Database) -> No
     await create(db, title="Later", start="2026-12-20 10:00")
     weekly = await create(db, title="Weekly", start="2026-12-01 09:00", repeat="weekly")
     async with db.session() as session:
-        soon = await service.upcoming_events(session, GUILD, NOW + timedelta(days=1),
-                                             until=NOW + timedelta(days=14))
+        soon = await service.upcoming_events(
+            session, GUILD, NOW + timedelta(days=1), until=NOW + timedelta(days=14)
+        )
         everything = await service.upcoming_events(session, GUILD, NOW + timedelta(days=1))
     assert [(u.event.title, u.start) for u in soon] == [
-        ("Weekly", datetime(2026, 12, 8, 9, tzinfo=UTC))]
+        ("Weekly", datetime(2026, 12, 8, 9, tzinfo=UTC))
+    ]
     assert [u.event.title for u in everything] == ["Weekly", "Later"]
     assert service.to_ical(weekly, ZoneInfo("UTC")).rrule == "FREQ=WEEKLY"
 
@@ -194,6 +205,7 @@ async def test_the_ledger_claims_each_key_exactly_once(db: Database) -> None:
     results = await asyncio.gather(*(claim(f"1:2026-12-03T19:00Z:{n % 2}") for n in range(10)))
     assert sorted(results) == [False] * 8 + [True] * 2
     async with db.session() as session:
-        await ledger.finish(session, GUILD, "event_reminder", "1:2026-12-03T19:00Z:0", NOW,
-                            error="Forbidden: 403")
+        await ledger.finish(
+            session, GUILD, "event_reminder", "1:2026-12-03T19:00Z:0", NOW, error="Forbidden: 403"
+        )
     assert not await claim("1:2026-12-03T19:00Z:0")  # a failure is not retried

@@ -33,8 +33,12 @@ def write_fake_model(models_dir: Path, kind: str, version: str = "1") -> str:
     model = models_dir / f"{kind}-digits.keras"
     model.write_bytes(MAGIC[kind] + version.encode())
     model_version = f"{kind}-digits-fake{version}"
-    image = {"shape": [None, 8, 8, 1], "dtype": "float32", "layout": "NHWC",
-             "value_range": [-1.0, 1.0]}
+    image = {
+        "shape": [None, 8, 8, 1],
+        "dtype": "float32",
+        "layout": "NHWC",
+        "value_range": [-1.0, 1.0],
+    }
     card: dict[str, Any] = {
         "card_format": 1, "name": f"{kind}-digits", "kind": kind,
         "model_file": model.name, "model_version": model_version,

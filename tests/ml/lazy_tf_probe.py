@@ -42,16 +42,17 @@ async def main(mode: str, db_url: str, models_dir: Path) -> dict[str, object]:
     else:  # the bot answers at once; the models arrive in the background
         first = await alice.slash(general, "about")
         report["answered_while_loading"] = first.response is not None
-        for _ in range(6000):
-            if bot.loaded_models():
-                break
-            await asyncio.sleep(0.01)
+        service = bot.get_cog("ML").service  # type: ignore[union-attr]
+        report["load_started_by_bot"] = service.loading or service.models is not None
+        await service.ready()  # waits for that background load to finish: an event, not a clock
     about = await alice.slash(general, "about")
-    report["about_models"] = next(f.value for f in about.response.embeds[0].fields
-                                  if f.name == "Models")
+    report["about_models"] = next(
+        f.value for f in about.response.embeds[0].fields if f.name == "Models"
+    )
     report["at_end"] = _tf()
     report["loaded"] = bot.loaded_models()
     await env.shutdown()
+    await bot.db.close()
     return report
 
 

@@ -42,7 +42,9 @@ def test_a_good_card_describes_how_to_call_the_model(tmp_path: Path) -> None:
         ("file_changed", "mismatch"),
     ],
 )
-def test_unservable_models_are_refused_with_a_reason(tmp_path: Path, damage: str, code: str) -> None:
+def test_unservable_models_are_refused_with_a_reason(
+    tmp_path: Path, damage: str, code: str
+) -> None:
     write_fake_model(tmp_path, "gan")
     model, card = tmp_path / "gan-digits.keras", tmp_path / "gan-digits.json"
     if damage == "no_model":
@@ -75,6 +77,9 @@ def test_read_cards_reports_each_kind(tmp_path: Path) -> None:
 
 def test_the_split_seed_also_comes_from_a_structured_field(tmp_path: Path) -> None:
     write_fake_model(tmp_path, "cnn")
-    _edit_card(tmp_path, "cnn", dataset={"name": "digits", "split": "custom", "split_seed": 7,
-                                         "test_size": 360})
+    _edit_card(
+        tmp_path,
+        "cnn",
+        dataset={"name": "digits", "split": "custom", "split_seed": 7, "test_size": 360},
+    )
     assert read_card(model_file(tmp_path, "cnn"), "cnn").split_seed == 7

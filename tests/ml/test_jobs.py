@@ -57,7 +57,7 @@ def test_digits_are_scaled_up_with_nearest_neighbour(models) -> None:  # type: i
     png = jobs.sample_grid(generator, SampleRequest(1, 4, 7)).png
     sheet = np.asarray(Image.open(io.BytesIO(png)))
     scale = jobs.CELL_PIXELS // 8
-    cell = sheet[6:6 + 8 * scale, 6:6 + 8 * scale]
+    cell = sheet[6 : 6 + 8 * scale, 6 : 6 + 8 * scale]
     blocks = cell.reshape(8, scale, 8, scale)
     assert (blocks == blocks[:, :1, :, :1]).all()  # every source pixel is a flat square
     expected = jobs._pixels(generator.generate(jobs.latents(7, 1, 8), np.array([4], np.int32)))

@@ -36,6 +36,7 @@ def test_tensorflow_loads_only_for_ml_work(mode: str, tmp_path: Path, tiny_model
         assert report["posted"] == 1
     else:
         assert report["answered_while_loading"] is True
+        assert report["load_started_by_bot"] is True  # the probe waited for it, never started it
     assert report["at_end"] is True
     assert len(report["loaded"]) == 2  # type: ignore[arg-type]
     assert "gan-digits-" in str(report["about_models"])

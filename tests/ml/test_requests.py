@@ -9,8 +9,14 @@ from bot.ml.requests import MAX_SEED, JobError, MorphRequest, SampleRequest
 
 @pytest.mark.parametrize(
     ("count", "digit", "seed", "code"),
-    [(0, None, 1, "bad_count"), (65, None, 1, "bad_count"), (16, 10, 1, "bad_digit"),
-     (16, -1, 1, "bad_digit"), (16, None, -1, "bad_seed"), (16, None, MAX_SEED + 1, "bad_seed")],
+    [
+        (0, None, 1, "bad_count"),
+        (65, None, 1, "bad_count"),
+        (16, 10, 1, "bad_digit"),
+        (16, -1, 1, "bad_digit"),
+        (16, None, -1, "bad_seed"),
+        (16, None, MAX_SEED + 1, "bad_seed"),
+    ],
 )
 def test_out_of_range_options_are_refused(
     count: int, digit: int | None, seed: int, code: str
@@ -43,9 +49,15 @@ def test_morph_defaults_come_from_the_seed_and_differ() -> None:
     assert "from_digit:3 to_digit:8 steps:2 seed:1" in MorphRequest.build(3, 8, 2, 1).command()
 
 
-@pytest.mark.parametrize(("start", "end", "steps", "code"),
-                         [(10, 1, 5, "bad_digit"), (1, 10, 5, "bad_digit"), (1, 2, 1, "bad_steps"),
-                          (1, 2, 33, "bad_steps")])
+@pytest.mark.parametrize(
+    ("start", "end", "steps", "code"),
+    [
+        (10, 1, 5, "bad_digit"),
+        (1, 10, 5, "bad_digit"),
+        (1, 2, 1, "bad_steps"),
+        (1, 2, 33, "bad_steps"),
+    ],
+)
 def test_bad_morph_options_are_refused(start: int, end: int, steps: int, code: str) -> None:
     with pytest.raises(JobError) as caught:
         MorphRequest.build(start, end, steps, 1)

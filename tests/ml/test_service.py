@@ -33,11 +33,16 @@ def models_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _service(models_dir: Path, backend: FakeBackend | None = None, db: Database | None = None,
-             **config: float) -> InferenceService:
+def _service(
+    models_dir: Path,
+    backend: FakeBackend | None = None,
+    db: Database | None = None,
+    **config: float,
+) -> InferenceService:
     settings = MlConfig(models_dir=models_dir, cooldown=0, **config)  # type: ignore[arg-type]
-    return InferenceService(settings, backend=backend or FakeBackend(), db=db,
-                            clock=ManualClock(NOW))
+    return InferenceService(
+        settings, backend=backend or FakeBackend(), db=db, clock=ManualClock(NOW)
+    )
 
 
 async def _rows(db: Database) -> list[MlJob]:

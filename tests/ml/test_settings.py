@@ -19,8 +19,12 @@ def test_defaults_match_the_issue(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "preload"),
-    [({}, False), ({"discord_token": "x.y.z"}, True), ({"ml_preload": True}, True),
-     ({"discord_token": "x.y.z", "ml_preload": False}, False)],
+    [
+        ({}, False),
+        ({"discord_token": "x.y.z"}, True),
+        ({"ml_preload": True}, True),
+        ({"discord_token": "x.y.z", "ml_preload": False}, False),
+    ],
 )
 def test_models_preload_when_serving_discord_unless_told(
     overrides: dict[str, object], preload: bool, monkeypatch: pytest.MonkeyPatch
@@ -30,10 +34,14 @@ def test_models_preload_when_serving_discord_unless_told(
     assert load_settings(**overrides).preload_models is preload
 
 
-@pytest.mark.parametrize(("name", "value", "message"),
-                         [("ML_GUILD_JOBS", "0", "greater than or equal to 1"),
-                          ("ML_INTRA_OP_THREADS", "two", "valid integer"),
-                          ("ML_JOB_TIMEOUT_S", "-1", "greater than 0")])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ML_GUILD_JOBS", "0", "greater than or equal to 1"),
+        ("ML_INTRA_OP_THREADS", "two", "valid integer"),
+        ("ML_JOB_TIMEOUT_S", "-1", "greater than 0"),
+    ],
+)
 def test_bad_values_are_one_clear_line(
     name: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

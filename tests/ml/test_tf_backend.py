@@ -28,7 +28,8 @@ def served(tiny_models: Path):  # type: ignore[no-untyped-def]
 
 
 def test_models_are_called_through_tf_functions_never_predict(
-    served, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    served,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     import keras
 
@@ -81,8 +82,9 @@ def test_a_generator_without_a_label_embedding_switches_labels(tiny_models: Path
 
 
 @pytest.mark.parametrize("damage", ["garbage", "wrong_shape"])
-def test_unloadable_files_are_model_load_errors(tiny_models: Path, tmp_path: Path,
-                                                damage: str) -> None:
+def test_unloadable_files_are_model_load_errors(
+    tiny_models: Path, tmp_path: Path, damage: str
+) -> None:
     models = copy_models(tiny_models, tmp_path / "models")
     card_file = models / "cnn-digits.json"
     card = json.loads(card_file.read_text())

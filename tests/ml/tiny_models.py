@@ -16,8 +16,10 @@ SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
 
 def shipped_models_present() -> bool:
     """Whether data/models holds the shipped GAN and CNN with their cards."""
-    return all((SHIPPED_DIR / name).is_file() for name in
-               ("gan-digits.keras", "gan-digits.json", "cnn-digits.keras", "cnn-digits.json"))
+    return all(
+        (SHIPPED_DIR / name).is_file()
+        for name in ("gan-digits.keras", "gan-digits.json", "cnn-digits.keras", "cnn-digits.json")
+    )
 
 
 def build_tiny_models(out_dir: Path, *, seed: int = 0) -> dict[str, str]:

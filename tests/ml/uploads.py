@@ -43,11 +43,18 @@ BAD_UPLOADS: dict[str, tuple[str, bytes]] = {
     "over 8 MB": ("huge.png", _png(8, 8) + b"\0" * (8 * 1024 * 1024)),
     "over 4096x4096": ("wide.png", _png(4097, 2)),
     "decompression bomb": ("bomb.png", _with_size(_png(1, 1), 30000, 30000)),
-    "svg": ("digit.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
-                         b'<text x="0" y="8">7</text></svg>'),
+    "svg": (
+        "digit.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">'
+        b'<text x="0" y="8">7</text></svg>',
+    ),
 }
 BAD_UPLOAD_CODES = {
-    "text named .png": "not_image", "truncated png": "truncated", "empty file": "empty",
-    "over 8 MB": "too_large", "over 4096x4096": "too_many_pixels",
-    "decompression bomb": "too_many_pixels", "svg": "not_image",
+    "text named .png": "not_image",
+    "truncated png": "truncated",
+    "empty file": "empty",
+    "over 8 MB": "too_large",
+    "over 4096x4096": "too_many_pixels",
+    "decompression bomb": "too_many_pixels",
+    "svg": "not_image",
 }

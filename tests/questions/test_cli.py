@@ -167,7 +167,11 @@ def test_try_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert payload["slug"] == "overfitting" and payload["score"] == 5.0
     points = {p["id"]: p for p in payload["key_points"]}
     assert points["dropout"] == {
-        "id": "dropout", "kind": "core", "covered": True, "by_meaning": False, "evidence": answer
+        "id": "dropout",
+        "kind": "core",
+        "covered": True,
+        "by_meaning": False,
+        "evidence": answer,
     }
     assert points["more_data"]["covered"] is False and points["more_data"]["evidence"] is None
     assert payload["misconceptions"] == []

@@ -134,7 +134,9 @@ def test_aliases_made_of_prompt_words_are_never_credited() -> None:
 
 
 def test_multiplication_sign_matches_x() -> None:
-    assert "pointwise" in covered(grade("L1 gives sparse weights; a 1×1 convolution mixes channels."))
+    assert "pointwise" in covered(
+        grade("L1 gives sparse weights; a 1×1 convolution mixes channels.")
+    )
 
 
 def test_chinese_keyword_lists_with_long_items_are_dumps() -> None:

@@ -69,7 +69,9 @@ def test_segment_pairs_original_sentences_with_folded_tokens() -> None:
 
 
 def test_segment_splits_clauses_and_pieces() -> None:
-    parts = segment("High bias means the model overfits, but high variance is fine and we add data.")
+    parts = segment(
+        "High bias means the model overfits, but high variance is fine and we add data."
+    )
     assert parts.pieces == [
         "High bias means the model overfits",
         "but high variance is fine",

@@ -43,15 +43,19 @@ def test_a_negated_paraphrase_is_not_credited() -> None:
 
 
 def test_unrelated_text_earns_nothing() -> None:
-    for text in ("The weather this afternoon was lovely, we walked to the lake.",
-                 "今天下午天气很好，我们去湖边散步了。"):
+    for text in (
+        "The weather this afternoon was lovely, we walked to the lake.",
+        "今天下午天气很好，我们去湖边散步了。",
+    ):
         assert score(OVERFITTING, text).score == 0
 
 
 def test_semantic_credit_only_adds() -> None:
     for answer in load_golden(GOLDEN, BANK):
         question = BANK[answer.slug]
-        assert score(question, answer.text).score >= score(question, answer.text, semantic=False).score
+        assert (
+            score(question, answer.text).score >= score(question, answer.text, semantic=False).score
+        )
 
 
 class CountingEncoder:

@@ -1,0 +1,32 @@
+"""Typed views of a discord.py interaction that every cog needs.
+
+discord.py types ``Interaction.guild_id`` as ``int | None`` (an interaction may come from a DM)
+and ``Interaction.client`` as a plain ``discord.Client``; these helpers state what aiclub knows
+about both, once, instead of each cog checking or casting on its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.client import AiclubBot
+
+
+def guild_id_of(interaction: discord.Interaction[Any]) -> int:
+    """The id of the server ``interaction`` came from.
+
+    Outside a server it raises ``NoPrivateMessage``, which the bot's error handler answers with
+    the localized "this command only works inside a server" message.
+    """
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def client_of(interaction: discord.Interaction[Any]) -> AiclubBot:
+    """The aiclub bot that received ``interaction`` (the only client that registers handlers)."""
+    return cast("AiclubBot", interaction.client)
