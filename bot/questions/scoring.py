@@ -386,6 +386,8 @@ class Rubric:
                 for vid in ids:
                     positions.setdefault(vid, []).append(pos)
         clause_tokens = self._clause_tokens(answer)
+        clause_texts = ["".join(tokens) for tokens in clause_tokens]
+        clause_texts.append("|".join(clause_texts))
         for vid in positions:
             for index, alias in self._en.get(vid, ()):
                 for first, last in match_en(alias, positions, sentence_of):
@@ -401,7 +403,7 @@ class Rubric:
         if answer.cjk:
             self._match_chinese(work, *self._joined(answer))
         for m_index, item in enumerate(self._misconceptions):
-            stated_in = self._states(item, positions, answer, clause_tokens)
+            stated_in = self._states(item, positions, answer, clause_tokens, clause_texts)
             if stated_in is not None:
                 work.stated[m_index] = stated_in
 
@@ -411,21 +413,22 @@ class Rubric:
         positions: dict[int, list[int]],
         answer: Answer,
         clause_tokens: Sequence[list[str]],
+        clause_texts: Sequence[str],
     ) -> int | None:
         """The first clause that states a misconception (not negated, unless the pattern
-        itself is a negative claim), or None."""
+        itself is a negative claim), or None. `clause_texts` are the clauses' tokens joined,
+        and their concatenation ends the list (a quick test for a Chinese pattern's parts)."""
+        *texts, whole = clause_texts
         for pattern in item.patterns:
             if pattern.ids:
                 for first, _last in match_pattern_en(pattern, positions, answer.clause_of):
                     clause = answer.clause_of[first]
                     if pattern.negative or not has_cue(clause_tokens[clause]):
                         return clause
-            else:
-                for clause, tokens in enumerate(clause_tokens):
-                    if (
-                        tokens
-                        and match_pattern_zh(pattern, "".join(tokens)) is not None
-                        and (pattern.negative or not has_cue(tokens))
+            elif all(part in whole for part in pattern.parts):
+                for clause, text in enumerate(texts):
+                    if match_pattern_zh(pattern, text) is not None and (
+                        pattern.negative or not has_cue(clause_tokens[clause])
                     ):
                         return clause
         return None
