@@ -21,7 +21,8 @@ sparse weights, "high bias means the model overfits" against underfitting. Stron
 anywhere in the clause; weak ones (more / less, larger / smaller, high / low, 更多 / 更少,
 增加 / 减少 …) only in place of the point's own word before the same neighbour: "use a larger
 model" against "smaller model", 更多参数 against 更少的参数, but not "penalize large weights"
-against "keep weights small" nor 增加数据 against 减少参数.
+against "keep weights small" nor 增加数据 against 减少参数. A state the point negates, said
+plainly, is an opposite too: 训练非常稳定 against 训练不稳定.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ _WEAK_EN = (
 )
 _STRONG_ZH = (
     ("稠密", "稀疏"),
+    ("清晰", "模糊"),
     ("过拟合", "欠拟合"),
     ("偏差", "方差"),
     ("精确率", "召回率"),
@@ -161,6 +163,7 @@ def _both_ways(pairs: Sequence[tuple[str, str]], fold: bool) -> dict[str, str]:
 _STRONG_EN_MAP = _both_ways(_STRONG_EN, fold=True)
 _WEAK_EN_MAP = _both_ways(_WEAK_EN, fold=True)
 _STRONG_ZH_MAP = _both_ways(_STRONG_ZH, fold=False)
+_ZH_NEGATED_STATE_RE = re.compile("(?<=[不没])(稳定|收敛|清晰|准确|平衡|充分|可靠)")
 _WEAK_ZH_MAP = _both_ways(_WEAK_ZH, fold=False)
 
 
@@ -361,4 +364,7 @@ class Terms:
                 if rest and (opposite + rest in own or f"{opposite}的{rest}" in own):
                     return True  # 更多参数 against 更少的参数
                 at = text.find(word, at + 1)
-        return False
+        return any(
+            state in text and "不" + state not in text and "没" + state not in text
+            for state in _ZH_NEGATED_STATE_RE.findall(own)
+        )  # 训练非常稳定 against 训练不稳定

@@ -46,7 +46,8 @@ from bot.errors import UserError
 from bot.guilds import get_settings
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.points import answer_points, period_scopes
-from bot.questions.scoring import Feedback, score
+from bot.questions.scoring import Feedback
+from bot.questions.service import grade
 
 MAX_NOTE = 500
 MAX_REASON = 200
@@ -232,7 +233,7 @@ async def _card(
         text=answer.text,
         auto_score=answer.score if auto_score is None else auto_score,
         points=answer.points,
-        evidence=score(question, answer.text),
+        evidence=await grade(question, answer.text),
         note=note,
         channel_id=channel_id,
         lang=settings.language if settings else "en",

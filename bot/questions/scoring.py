@@ -68,7 +68,7 @@ maximizes overall Spearman + half the worse of the paraphrase and false-claim Sp
 the expert review under 2 (the bank's own requirement). Chosen: threshold 0.55, 0.65 for
 pieces under 6 units, margin 0.1, penalty 2, pieces of at least 3 units (a cap on the score
 of an answer stating a misconception was tried too and changed nothing); on the
-tuning answers Spearman 0.873 (lexical only 0.803). `tests/questions/golden/heldout.yaml`
+tuning answers Spearman 0.876 (lexical only 0.803). `tests/questions/golden/heldout.yaml`
 (95 answers) took no part in any choice; measured once with these numbers: Spearman 0.745
 (lexical only 0.546), paraphrases 0.58, false claims 0.59, complete answers under 7: 5 of 23,
 worthless answers over 2: 12 of 31. The encoder places a statement near its topic, not its

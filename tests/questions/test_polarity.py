@@ -122,6 +122,8 @@ def test_has_cue_sees_both_languages() -> None:
 SPARSE = Terms.of(["L1 regularization gives sparse weights", "L1 正则产生稀疏权重"])
 SIMPLER = Terms.of(["Reduce model complexity", "smaller model", "fewer parameters"])
 UNDERFIT = Terms.of(["High bias means underfitting", "高偏差即欠拟合"])
+UNSTABLE = Terms.of(["GAN training is unstable", "GAN 训练不稳定"])
+SHARP = Terms.of(["GANs give sharp images", "GAN 生成的图像更清晰"])
 
 
 @pytest.mark.parametrize(
@@ -136,6 +138,10 @@ UNDERFIT = Terms.of(["High bias means underfitting", "高偏差即欠拟合"])
         (SIMPLER, "use a larger model", True),  # weak pair next to one of the point's terms
         (SIMPLER, "add more data to a smaller model", False),
         (SIMPLER, "collect more samples", False),  # a weak opposite far from the point's terms
+        (UNSTABLE, "GAN 训练非常稳定", True),  # the state the point negates, said plainly
+        (UNSTABLE, "GAN 训练很不稳定", False),
+        (UNSTABLE, "GAN 生成的图像很模糊", False),
+        (SHARP, "GAN 的图比较模糊", True),
     ],
 )
 def test_opposites(terms: Terms, text: str, inverted: bool) -> None:
