@@ -14,19 +14,25 @@ from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
+from apscheduler.triggers.date import DateTrigger
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import cogs
+from bot import ledger
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import Database
-from bot.db.models import BotState
+from bot.db.models import BotState, ScheduledPost
+from bot.delivery import Delivery
 from bot.errors import UserError
 from bot.guilds import get_settings
 from bot.i18n import pick_lang, t
 from bot.interactions import client_of
+from bot.ledger import Occurrence
 from bot.scheduling import Scheduler
 from bot.translator import CatalogTranslator
 
@@ -96,6 +102,10 @@ class AiclubBot(commands.AutoShardedBot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
+            # Nothing the bot sends pings anyone unless that send names whom (the daily
+            # role, members with closed DMs): event titles, places and member text are
+            # never read as @everyone, @here, role or user mentions.
+            allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=AiclubTree,
             help_command=None,
             shard_count=shard_count,
@@ -106,6 +116,8 @@ class AiclubBot(commands.AutoShardedBot):
         self.scheduler = scheduler
         self.extensions_to_load = list(extensions) if extensions is not None else discover_cogs()
         self.started_at: datetime = clock.now()
+        self.delivery = Delivery(db, clock, self.alert_admins)
+        self._sweep_at: datetime | None = None
         self.tree.error(self.on_app_command_error)
 
     # ------------------------------------------------------------------ start-up
@@ -114,6 +126,8 @@ class AiclubBot(commands.AutoShardedBot):
         await self.tree.set_translator(CatalogTranslator())
         for name in self.extensions_to_load:
             await self.load_extension(name)
+        self.delivery.on_wake = self._wake_sweep
+        await self.sweep()
         self.scheduler.start()
         await self.sync_commands()
 
@@ -188,6 +202,59 @@ class AiclubBot(commands.AutoShardedBot):
             raise TypeError(f"channel {channel_id} is a {type(channel).__name__}: no messages")
         return channel
 
+    # ------------------------------------------------------------------ delivery
+    async def sweep(self) -> None:
+        """Take up every scheduled post that is due again (retries, dead processes).
+
+        Runs at start and then on a minute tick whenever anything can be due (a retry, a
+        lease, and a full look at the database every 6 hours); idle minutes are skipped.
+        """
+        try:
+            await self.delivery.sweep()
+        finally:
+            self._sweep_at = None
+            self._wake_sweep(self.delivery.next_sweep())
+
+    def _wake_sweep(self, when: datetime) -> None:
+        if self._sweep_at is not None and self._sweep_at <= when:
+            return
+        self._sweep_at = when
+        self.scheduler.add_job("delivery:sweep", DateTrigger(when), self.sweep)
+
+    async def alert_admins(self, occurrence: Occurrence, reason: str, error: str) -> None:
+        """Tell a guild's admins that a scheduled post failed: the alert channel set with
+        ``/config alerts``, else a DM to the owner. Names what, why and the fixing command."""
+        async with self.db.session() as session:
+            settings = await get_settings(session, occurrence.guild_id, self.clock.now())
+            await session.commit()
+            lang, alert_channel_id = settings.language, settings.alert_channel_id
+            channel_id = await ledger_channel(session, occurrence)
+        where = f"<#{channel_id}>" if channel_id else "?"
+        kind = occurrence.kind if occurrence.kind in ALERT_KINDS else "other"
+        text = t(
+            lang,
+            "alerts.failed",
+            what=t(lang, f"alerts.kind.{kind}", key=occurrence.key),
+            why=t(lang, f"alerts.why.{reason}", channel=where, error=error[:300]),
+            fix=t(lang, f"alerts.fix.{kind}"),
+        )
+        nonce = ledger.nonce(occurrence, "alert")
+        none = discord.AllowedMentions.none()
+        if alert_channel_id is not None:
+            try:
+                channel = await self.post_channel(alert_channel_id)
+                await channel.send(text, nonce=nonce, allowed_mentions=none)
+                return
+            except (discord.HTTPException, TypeError) as exc:
+                log.warning("alert channel of guild %s failed: %s", occurrence.guild_id, exc)
+        guild = self.get_guild(occurrence.guild_id)
+        owner_id = guild.owner_id if guild is not None else None
+        if owner_id is None:
+            log.warning("guild %s: nobody to tell that %s failed", occurrence.guild_id, occurrence)
+            return
+        owner = self.get_user(owner_id) or await self.fetch_user(owner_id)
+        await owner.send(text, nonce=nonce, allowed_mentions=none)
+
     # ------------------------------------------------------------------ errors
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: Exception
@@ -229,6 +296,20 @@ class AiclubBot(commands.AutoShardedBot):
             log.warning("shutting down with commands still running")
         await super().close()
         await self.db.close()
+
+
+ALERT_KINDS = ("daily_question", "daily_thread", "daily_reveal", "event_reminder", "weekly_digest")
+
+
+async def ledger_channel(session: AsyncSession, occurrence: Occurrence) -> int | None:
+    """The channel a ledger row was to post in."""
+    return await session.scalar(
+        select(ScheduledPost.channel_id).where(
+            ScheduledPost.guild_id == occurrence.guild_id,
+            ScheduledPost.kind == occurrence.kind,
+            ScheduledPost.occurrence_key == occurrence.key,
+        )
+    )
 
 
 async def send_ephemeral(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, SupportsInt
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_serializer, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
@@ -53,6 +54,27 @@ def normalize_database_url(raw: str) -> str:
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
+REDACTED = "***"
+_SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "sslpassword", "sslkey"})
+
+
+def redact_database_url(raw: str) -> str:
+    """The URL with its password (and password-like query values) shown as ``***``.
+
+    Text that is not a URL is redacted whole, as it may be anything.
+    """
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        return REDACTED
+    query = {
+        key: REDACTED if key.lower() in _SECRET_QUERY_KEYS else value
+        for key, value in url.query.items()
+    }
+    shown = url.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", REDACTED)  # the query value, %-encoded by render
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; see README 'Configuration'."""
 
@@ -75,6 +97,19 @@ class Settings(BaseSettings):
     ml_member_jobs: int = Field(default=2, ge=1, le=100)
     ml_guild_jobs: int = Field(default=6, ge=1, le=1000)
     ml_cooldown_s: float = Field(default=3.0, ge=0, le=3600)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """What repr() and str() show: the database URL without its password (the token
+        is a SecretStr, shown as stars)."""
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str):
+                value = redact_database_url(value)
+            yield name, value
+
+    @field_serializer("database_url")
+    def _redact_database_url(self, value: str) -> str:
+        """model_dump() and JSON redact the password too; ``settings.database_url`` keeps it."""
+        return redact_database_url(value)
 
     @field_validator("discord_token", mode="before")
     @classmethod

@@ -8,19 +8,23 @@ import logging
 import signal
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import discord
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cliutil import CliError
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.db.engine import Database, sqlite_path
-from bot.db.lock import DatabaseLockedError, SqliteProcessLock
+from bot.db.engine import Database
+from bot.db.lock import DatabaseLock, DatabaseLockedError
 from bot.scheduling import LiveScheduler
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -57,26 +61,30 @@ def console(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
         start = _parse_start(args.start)
-        lock = _lock_sqlite(settings)
-        try:
-            return asyncio.run(
-                run_console(settings, start=start, out_dir=Path(args.out), script=script)
+        return asyncio.run(
+            _holding_lock(
+                settings,
+                lambda: run_console(settings, start=start, out_dir=Path(args.out), script=script),
             )
-        finally:
-            if lock:
-                lock.release()
+        )
 
 
-def _lock_sqlite(settings: Settings) -> SqliteProcessLock | None:
-    path = sqlite_path(settings.database)
-    if path is None:
-        return None
-    lock = SqliteProcessLock(path)
+async def _holding_lock(settings: Settings, main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main()`` holding the database's one-process lock (a file lock beside an SQLite
+    file, a session advisory lock on PostgreSQL); a second process is refused with one line."""
+    from bot.db.cli import database_error
+
+    lock = DatabaseLock(settings.database)
     try:
-        lock.acquire()
+        await lock.acquire()
     except DatabaseLockedError as exc:
         raise CliError(str(exc)) from None
-    return lock
+    except (SQLAlchemyError, OSError) as exc:
+        raise database_error(exc) from None
+    try:
+        return await main()
+    finally:
+        await lock.release()
 
 
 async def _run_discord(settings: Settings) -> None:
@@ -104,18 +112,14 @@ def run(args: argparse.Namespace) -> int:
         )
         return console(args)
     settings.configure_logging()
-    lock = _lock_sqlite(settings)
     try:
-        asyncio.run(_run_discord(settings))
+        asyncio.run(_holding_lock(settings, lambda: _run_discord(settings)))
     except discord.LoginFailure:
         raise CliError(
             "Discord refused AICLUB_DISCORD_TOKEN: copy the bot token again from the Developer "
             "Portal",
             exit_code=2,
         ) from None
-    finally:
-        if lock:
-            lock.release()
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
@@ -43,6 +44,19 @@ class LiveScheduler:
                 "misfire_grace_time": int(misfire_grace.total_seconds()),
             },
         )
+        self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        """A fire skipped past the misfire grace (a stall, a suspend) still runs once: the
+        database decides whether anything is still due within the kind's window."""
+        job = self._scheduler.get_job(event.job_id)
+        if job is not None:
+            log.warning(
+                "job %s missed its fire at %s; running it now",
+                event.job_id,
+                event.scheduled_run_time,
+            )
+            self._scheduler.add_job(job.func, id=f"{event.job_id}:missed", replace_existing=True)
 
     def add_job(self, job_id: str, trigger: BaseTrigger, func: JobFunc) -> None:
         """Add or replace the job ``job_id``."""

@@ -6,7 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import AiclubBot
+from bot import ledger
+from bot.client import ALERT_KINDS, AiclubBot
 from bot.events import digest as digests
 from bot.events import service as event_service
 from bot.guilds import get_settings, set_language
@@ -50,6 +51,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             daily = await questions.get_daily_config(
                 session, guild_id_of(interaction), self.bot.clock.now()
             )
+            problems = await ledger.last_problems(session, guild_id_of(interaction))
             await session.commit()
         embed = discord.Embed(title=t(lang, "config.show_title"), color=0x5865F2)
         embed.add_field(
@@ -62,7 +64,43 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             if daily.review_channel_id
             else t(lang, "daily.none"),
         )
+        embed.add_field(
+            name=t(lang, "config.alerts_channel"),
+            value=f"<#{settings.alert_channel_id}>"
+            if settings.alert_channel_id
+            else t(lang, "config.alerts_owner_dm"),
+        )
+        if problems:
+            lines = [
+                t(
+                    lang,
+                    "config.problem_line",
+                    what=t(lang, f"alerts.kind.{kind}", key=row.occurrence_key),
+                    status=row.status,
+                    error=(row.error or "")[:150],
+                )
+                for kind, row in sorted(problems.items())
+                if kind in ALERT_KINDS
+            ]
+            embed.add_field(
+                name=t(lang, "config.problems"),
+                value="\n".join(lines)[:1024] or t(lang, "config.no_problems"),
+                inline=False,
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="alerts", description="Where to tell admins of failed posts")
+    @app_commands.describe(channel="Channel for delivery alerts (default: a DM to the owner)")
+    async def alerts(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            settings = await get_settings(session, guild_id_of(interaction), now)
+            settings.alert_channel_id, settings.updated_at = channel.id, now
+            await session.commit()
+        lang = await self.bot.lang_for(interaction)
+        await interaction.response.send_message(
+            t(lang, "config.alerts_saved", channel=channel.mention), ephemeral=True
+        )
 
     @app_commands.command(name="language", description="Set this server's default language")
     @app_commands.describe(language="en or zh")

@@ -11,12 +11,14 @@ from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
+from bot import ledger
 from bot.client import AiclubBot
 from bot.events import digest as digests
 from bot.events.digest import ClaimedDigest, Digest, DigestSender
 from bot.guilds import get_settings
 from bot.i18n import t
 from bot.interactions import guild_id_of
+from bot.ledger import Occurrence
 from bot.questions.bank import QuestionBank
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
@@ -108,7 +110,12 @@ class DigestCog(commands.Cog, name="Digest"):
     def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
         self.sender = DigestSender(
-            bot.db, bot.clock, self._send, limiter=RateLimiter(), bank=self._bank
+            bot.db,
+            bot.clock,
+            self._send,
+            limiter=RateLimiter(),
+            bank=self._bank,
+            delivery=bot.delivery,
         )
 
     def _bank(self) -> QuestionBank | None:
@@ -164,7 +171,9 @@ class DigestCog(commands.Cog, name="Digest"):
     async def _send(self, claimed: ClaimedDigest, digest: Digest) -> int:
         channel = await self.bot.post_channel(claimed.channel_id)
         message = await channel.send(
-            embed=digest_embed(digest), allowed_mentions=discord.AllowedMentions.none()
+            embed=digest_embed(digest),
+            allowed_mentions=discord.AllowedMentions.none(),
+            nonce=ledger.nonce(Occurrence(claimed.guild_id, digests.LEDGER_KIND, claimed.week)),
         )
         return message.id
 

@@ -16,14 +16,18 @@ from discord.ext import commands
 from bot import ledger
 from bot.client import AiclubBot, component_guard, send_ephemeral
 from bot.db.events import Event
+from bot.delivery import Kind, Undeliverable
 from bot.errors import UserError
 from bot.events import reminders, service
 from bot.events.ical import build_calendar
 from bot.events.reminders import Due
+from bot.events.rules import MAX_CAPACITY
 from bot.events.service import GOING, MAYBE, Draft
 from bot.guilds import get_settings
 from bot.i18n import t
 from bot.interactions import guild_id_of
+from bot.ledger import Occurrence
+from bot.mentions import pings_in
 from cogs._event_ui import (
     PreviewView,
     RsvpButton,
@@ -48,7 +52,25 @@ RANGE_CHOICES = [
     app_commands.Choice(name="all upcoming", value="upcoming"),
 ]
 RANGES = {"week": timedelta(days=7), "month": timedelta(days=30), "upcoming": None}
-USER_PINGS = discord.AllowedMentions(users=True, roles=False, everyone=False)
+
+
+MESSAGE_LIMIT = 2000
+
+
+def fallback_messages(lang: str, user_ids: list[int], text: str) -> list[str]:
+    """The thread messages mentioning members with closed DMs, each under 2,000 characters."""
+    chunks: list[str] = []
+    batch: list[str] = []
+    for user_id in user_ids:
+        mention = f"<@{user_id}>"
+        candidate = t(lang, "events.dm_fallback", mentions=" ".join([*batch, mention]), text=text)
+        if batch and len(candidate) > MESSAGE_LIMIT:
+            chunks.append(t(lang, "events.dm_fallback", mentions=" ".join(batch), text=text))
+            batch = []
+        batch.append(mention)
+    if batch:
+        chunks.append(t(lang, "events.dm_fallback", mentions=" ".join(batch), text=text))
+    return [chunk[:MESSAGE_LIMIT] for chunk in chunks]
 
 
 def display_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime:
@@ -68,6 +90,7 @@ class Events(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton)
+        self.bot.delivery.register(Kind(reminders.LEDGER_KIND, self._deliver_reminder))
         await self.rebuild_jobs()
 
     async def cog_unload(self) -> None:
@@ -97,7 +120,11 @@ class Events(commands.Cog):
         job_id = f"events:reminders:{event_id}"
         async with self.bot.db.session() as session:
             event = await session.get(Event, event_id)
-            if event is None or event.status != service.SCHEDULED:
+            if (
+                event is None
+                or event.status != service.SCHEDULED
+                or not service.is_announced(event)  # never announced: no reminders
+            ):
                 self.bot.scheduler.remove_job(job_id)
                 return
             settings = await get_settings(session, event.guild_id, now)
@@ -107,9 +134,10 @@ class Events(commands.Cog):
             )
             await session.commit()
             claimed = await reminders.claim_due(session, event, tz, offsets, now)
-            recipients = await service.members_with(session, event_id, [GOING, MAYBE])
         for due in claimed:
-            await self._send_reminder(event, due, recipients, settings.language)
+            await self.bot.delivery.deliver(
+                Occurrence(event.guild_id, reminders.LEDGER_KIND, due.key(event.id))
+            )
         if event.rrule and any(due.offset == 0 for due in claimed):
             await self._refresh(event, tz, settings.language)
         upcoming = reminders.next_due(event.start_at, tz, event.rrule, offsets, now)
@@ -122,47 +150,45 @@ class Events(commands.Cog):
 
         self.bot.scheduler.add_job(job_id, DateTrigger(upcoming.due_at), fire)
 
+    async def _deliver_reminder(self, occurrence: Occurrence) -> int | None:
+        """Send one claimed reminder (first attempt or retry); raises on a fault."""
+        event_id, due = reminders.parse_key(occurrence.key)
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            event = await session.get(Event, event_id)
+            if event is None or event.status != service.SCHEDULED:
+                raise Undeliverable(f"event {event_id} is no longer scheduled")
+            lang = (await get_settings(session, event.guild_id, now)).language
+            recipients = await service.members_with(session, event_id, [GOING, MAYBE])
+            await session.commit()
+        return await self._send_reminder(event, due, recipients, lang, occurrence)
+
     async def _send_reminder(
-        self, event: Event, due: Due, recipients: list[int], lang: str
-    ) -> None:
-        message_id, error = None, None
+        self, event: Event, due: Due, recipients: list[int], lang: str, occurrence: Occurrence
+    ) -> int | None:
         where = where_text(event.location, event.voice_channel_id)
-        try:
-            if due.offset == 0:
-                message = await self._post(
-                    event.channel_id,
-                    t(
-                        lang,
-                        "events.starting_now",
-                        title=event.title,
-                        where=where,
-                        link=self._jump(event),
-                    ),
-                )
-                message_id = message.id
-            else:
-                text = t(
+        if due.offset == 0:
+            message = await self._post(
+                event.channel_id,
+                t(
                     lang,
-                    "events.reminder",
+                    "events.starting_now",
                     title=event.title,
-                    when=when_text(due.occurrence),
                     where=where,
                     link=self._jump(event),
-                )
-                message_id = await self._notify(event, recipients, text, lang)
-        except discord.HTTPException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("reminder %s failed: %s", due.key(event.id), error)
-        async with self.bot.db.session() as session:
-            await ledger.finish(
-                session,
-                event.guild_id,
-                reminders.LEDGER_KIND,
-                due.key(event.id),
-                self.bot.clock.now(),
-                message_id=message_id,
-                error=error,
+                ),
+                nonce=ledger.nonce(occurrence),
             )
+            return message.id
+        text = t(
+            lang,
+            "events.reminder",
+            title=event.title,
+            when=when_text(due.occurrence),
+            where=where,
+            link=self._jump(event),
+        )
+        return await self._notify(event, recipients, text, lang, occurrence)
 
     # ------------------------------------------------------------------ Discord calls
     async def _post(self, channel_id: int, content: str | None, **kwargs: Any) -> discord.Message:
@@ -177,33 +203,48 @@ class Events(commands.Cog):
             f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
         )
 
-    async def _notify(self, event: Event, user_ids: list[int], text: str, lang: str) -> int | None:
-        """DM each member; those whose DMs are closed are mentioned in the event's thread.
+    async def _notify(
+        self,
+        event: Event,
+        user_ids: list[int],
+        text: str,
+        lang: str,
+        occurrence: Occurrence | None = None,
+    ) -> int | None:
+        """DM each member; those whose DMs are closed are mentioned in the event's thread,
+        in as many messages as Discord's 2,000-character limit needs.
 
-        Returns the id of the thread post, if one was needed.
+        Returns the id of the first thread post, if one was needed. A fault of the thread
+        post propagates (the delivery retries it or tells the admins); each send carries the
+        occurrence's nonce so a retry does not repeat what already went out.
         """
         unreachable = []
         for user_id in user_ids:
             try:
                 user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-                await user.send(text)
+                if occurrence is None:
+                    await user.send(text)
+                else:
+                    await user.send(text, nonce=ledger.nonce(occurrence, f"dm:{user_id}"))
             except discord.HTTPException as exc:
                 if not isinstance(exc, discord.Forbidden):
                     log.warning("DM to %s failed: %s", user_id, exc)
                 unreachable.append(user_id)
         if not unreachable:
             return None
-        mentions = " ".join(f"<@{user_id}>" for user_id in unreachable)
-        try:
+        first: int | None = None
+        for part, chunk in enumerate(fallback_messages(lang, unreachable, text)):
+            extra: dict[str, Any] = {}
+            if occurrence is not None:
+                extra["nonce"] = ledger.nonce(occurrence, f"fallback:{part}")
             message = await self._post(
                 event.thread_id or event.channel_id,
-                t(lang, "events.dm_fallback", mentions=mentions, text=text),
-                allowed_mentions=USER_PINGS,
+                chunk,
+                allowed_mentions=pings_in(chunk, unreachable),
+                **extra,
             )
-        except discord.HTTPException as exc:
-            log.warning("event %s: could not mention %s in its thread: %s", event.id, mentions, exc)
-            return None
-        return message.id
+            first = first or message.id
+        return first
 
     async def _refresh(self, event: Event, tz: ZoneInfo, lang: str) -> bool:
         """Redraw the announcement (counts, next occurrence) and mirror the Discord event.
@@ -328,7 +369,7 @@ class Events(commands.Cog):
         where="A link or an address (or pick a voice/stage channel instead)",
         channel="A voice or stage channel where it happens",
         description="What it is about",
-        capacity="Places (extra members go on a waitlist)",
+        capacity="Places, 1 to 100,000 (extra members go on a waitlist)",
         repeat="Repeat the event",
         repeat_count="How many times in all (no end when empty)",
     )
@@ -344,7 +385,7 @@ class Events(commands.Cog):
         where: str | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         description: str | None = None,
-        capacity: int | None = None,
+        capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
         repeat: str | None = None,
         repeat_count: app_commands.Range[int, 1, 260] | None = None,
     ) -> None:
@@ -550,7 +591,7 @@ class Events(commands.Cog):
         where="New link or address",
         channel="New voice or stage channel",
         description="New description",
-        capacity="New number of places",
+        capacity="New number of places (1 to 100,000)",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     async def edit(
@@ -564,7 +605,7 @@ class Events(commands.Cog):
         where: str | None = None,
         channel: discord.VoiceChannel | discord.StageChannel | None = None,
         description: str | None = None,
-        capacity: int | None = None,
+        capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
     ) -> None:
         await self._require_organiser(interaction)
         changes = (title, start, duration, kind, where, channel, description, capacity)

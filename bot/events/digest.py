@@ -22,10 +22,13 @@ from bot import ledger
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.events import DigestConfig
+from bot.db.models import ScheduledPost
 from bot.db.questions import Answer, LeaderboardPoints, QuestionPost
+from bot.delivery import Delivery, Kind, Undeliverable
 from bot.errors import UserError
 from bot.events.service import rsvp_counts, upcoming_events
 from bot.guilds import get_settings
+from bot.ledger import Occurrence
 from bot.questions.bank import QuestionBank
 from bot.questions.leaderboard import leaderboard_page
 from bot.questions.points import scope_for
@@ -278,11 +281,15 @@ async def claim_digest(
     if channel_id is None:
         return None
     tz = ZoneInfo(settings.timezone)
-    monday = due_monday(now, config.weekday, parse_post_time(config.post_time), tz, grace)
+    at = parse_post_time(config.post_time)
+    monday = due_monday(now, config.weekday, at, tz, grace)
     if monday is None:
         return None
     week = week_key(monday)
-    if not await ledger.claim(session, guild_id, LEDGER_KIND, week, now, channel_id=channel_id):
+    window_end = max(now, post_instant(monday + timedelta(days=config.weekday), at, tz)) + grace
+    if not await ledger.claim(
+        session, guild_id, LEDGER_KIND, week, now, channel_id=channel_id, expires_at=window_end
+    ):
         return None
     return ClaimedDigest(guild_id, week, channel_id)
 
@@ -295,6 +302,7 @@ class DigestSender:
 
     ``send`` posts one digest and returns the message id; it is the only Discord call, so
     the limiter bounds the bot's request rate however many digests fall due together.
+    Delivery (retries, take-overs, telling admins) goes through ``delivery``.
     """
 
     def __init__(
@@ -305,31 +313,38 @@ class DigestSender:
         *,
         limiter: RateLimiter,
         bank: Callable[[], QuestionBank | None] = lambda: None,
+        delivery: Delivery | None = None,
     ) -> None:
         self.db, self.clock, self.send, self.limiter, self.bank = db, clock, send, limiter, bank
+        self.delivery = delivery or Delivery(db, clock, _nobody)
+        self.delivery.register(Kind(LEDGER_KIND, self._deliver))
 
     async def run(self, guild_id: int) -> bool:
-        """Post the guild's digest if it is due and not sent yet; True if it was posted."""
+        """Post the guild's digest if it is due and not claimed yet; True if it was posted."""
         async with self.db.session() as session:
             claimed = await claim_digest(session, guild_id, self.clock.now())
-            if claimed is None:
-                return False
-            digest = await build_digest(session, guild_id, self.clock.now(), self.bank())
-        message_id, error = None, None
-        try:
-            async with self.limiter.slot():
-                message_id = await self.send(claimed, digest)
-        except Exception as exc:  # recorded as failed in the ledger; never retried (at most once)
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("digest %s of guild %s failed: %s", claimed.week, guild_id, error)
+        if claimed is None:
+            return False
+        return await self.delivery.deliver(Occurrence(guild_id, LEDGER_KIND, claimed.week))
+
+    async def _deliver(self, occurrence: Occurrence) -> int | None:
         async with self.db.session() as session:
-            await ledger.finish(
-                session,
-                guild_id,
-                LEDGER_KIND,
-                claimed.week,
-                self.clock.now(),
-                message_id=message_id,
-                error=error,
+            channel_id = await session.scalar(
+                select(ScheduledPost.channel_id).where(
+                    ScheduledPost.guild_id == occurrence.guild_id,
+                    ScheduledPost.kind == LEDGER_KIND,
+                    ScheduledPost.occurrence_key == occurrence.key,
+                )
             )
-        return error is None
+            digest = await build_digest(session, occurrence.guild_id, self.clock.now(), self.bank())
+            await session.commit()
+        if channel_id is None:
+            raise Undeliverable(f"digest {occurrence.key} has no channel")
+        async with self.limiter.slot():
+            return await self.send(
+                ClaimedDigest(occurrence.guild_id, occurrence.key, channel_id), digest
+            )
+
+
+async def _nobody(occurrence: Occurrence, reason: str, error: str) -> None:
+    log.warning("%s failed (%s): %s; no one to tell", occurrence, reason, error)

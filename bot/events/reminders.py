@@ -10,7 +10,7 @@ whatever restarts, duplicate triggers or clock changes happen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -117,13 +117,31 @@ def sendable(due: Due, now: datetime, grace: timedelta = GRACE) -> bool:
     return now - grace < due.due_at <= now and (due.offset == 0 or due.occurrence > now)
 
 
+def window_end(due: Due, grace: timedelta = GRACE) -> datetime:
+    """Until when a reminder may still go out: an advance one until the occurrence starts,
+    the "starting now" post within ``grace`` of the start."""
+    return due.occurrence + grace if due.offset == 0 else due.occurrence
+
+
+def parse_key(key: str) -> tuple[int, Due]:
+    """``<event_id>:<occurrence ISO UTC>:<offset>`` → (event id, the Due it names)."""
+    event_id, rest = key.split(":", 1)
+    stamp, offset = rest.rsplit(":", 1)
+    occurrence = datetime.strptime(stamp, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+    minutes = int(offset)
+    return int(event_id), Due(occurrence - timedelta(minutes=minutes), occurrence, minutes)
+
+
 # ---------------------------------------------------------------------------- database
 async def active_event_ids(
     session: AsyncSession, now: datetime, guild_id: int | None = None
 ) -> list[int]:
-    """Scheduled events that may still have reminders (repeating, or not long started)."""
+    """Announced, scheduled events that may still have reminders (repeating, or not long
+    started); an event whose announcement never went out gets none."""
     query = select(Event.id).where(
-        Event.status == SCHEDULED, or_(Event.rrule.is_not(None), Event.start_at > now - GRACE)
+        Event.status == SCHEDULED,
+        Event.message_id.is_not(None),
+        or_(Event.rrule.is_not(None), Event.start_at > now - GRACE),
     )
     if guild_id is not None:
         query = query.where(Event.guild_id == guild_id)
@@ -152,6 +170,7 @@ async def claim_due(
             due.key(event.id),
             now,
             channel_id=event.thread_id or event.channel_id,
+            expires_at=window_end(due, grace),
         ):
             claimed.append(due)
     return claimed

@@ -20,6 +20,7 @@ from bot.events.ical import IcalEvent
 from bot.events.recurrence import Repeat, next_occurrence
 from bot.events.reminders import format_offsets, parse_offsets
 from bot.events.rules import (
+    MAX_CAPACITY,
     MAX_TITLE,
     UNBOUNDED_REPEAT_LIMIT,
     EventRuleError,
@@ -140,7 +141,8 @@ def _time_error(exc: TimeParseError, typed: str) -> UserError:
 
 
 def _rule_error(exc: EventRuleError) -> UserError:
-    limit = MAX_TITLE if exc.code == "title_too_long" else UNBOUNDED_REPEAT_LIMIT
+    limits = {"title_too_long": f"{MAX_TITLE}", "capacity_too_large": f"{MAX_CAPACITY:,}"}
+    limit = limits.get(exc.code, f"{UNBOUNDED_REPEAT_LIMIT}")
     return UserError(f"events.rule.{exc.code}", limit=limit)
 
 
@@ -313,6 +315,17 @@ async def record_announcement(
 
 
 # ---------------------------------------------------------------------------- reading
+# An event exists for members and for the scheduler once its announcement went out: one
+# saved but never announced (the process died in between) is never listed, reminded of or
+# started, and `/event info` does not find it.
+ANNOUNCED = Event.message_id.is_not(None)
+
+
+def is_announced(event: Event) -> bool:
+    """Whether the event's announcement was posted (see ``ANNOUNCED``)."""
+    return event.message_id is not None
+
+
 def duration_of(event: Event) -> timedelta:
     """The event's length."""
     return timedelta(minutes=event.duration_minutes)
@@ -329,9 +342,9 @@ def current_or_next_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime
 
 
 async def get_event(session: AsyncSession, guild_id: int, event_id: int) -> Event:
-    """The guild's event ``event_id`` or UserError ``events.not_found``."""
+    """The guild's announced event ``event_id`` or UserError ``events.not_found``."""
     event = await session.get(Event, event_id)
-    if event is None or event.guild_id != guild_id:
+    if event is None or event.guild_id != guild_id or not is_announced(event):
         raise UserError("events.not_found", id=event_id)
     return event
 
@@ -352,12 +365,14 @@ async def upcoming_events(
     until: datetime | None = None,
     limit: int = 25,
 ) -> list[Upcoming]:
-    """Scheduled events whose next or running occurrence starts before ``until``, soonest first."""
+    """Announced, scheduled events whose next or running occurrence starts before ``until``,
+    soonest first."""
     tz = await guild_zone(session, guild_id, now)
     events = await session.scalars(
         select(Event).where(
             Event.guild_id == guild_id,
             Event.status == SCHEDULED,
+            ANNOUNCED,
             or_(Event.rrule.is_not(None), Event.start_at > now - timedelta(days=7)),
         )
     )

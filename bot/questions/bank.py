@@ -7,18 +7,19 @@ reported with its file and line (taken from the YAML node marks); loading raises
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import yaml
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from bot.questions.normalize import normalize
 from bot.questions.schema import ChoiceOption, KeyPoint, Localized, Question
+from bot.questions.similar import similar_pairs
 from bot.questions.yamlsrc import (
     BankError,
     BankIssue,
@@ -31,8 +32,11 @@ from bot.questions.yamlsrc import (
 
 __all__ = [
     "DEFAULT_BANK_PATH",
+    "MAX_BANK_QUESTIONS",
+    "MAX_FILE_BYTES",
     "BankError",
     "BankIssue",
+    "BankLimitError",
     "ChoiceOption",
     "KeyPoint",
     "Localized",
@@ -52,8 +56,49 @@ BANK_SUFFIXES = (".yaml", ".yml")
 # CNNs." 100). Chinese: ratio on normalized prompts without spaces. Rewordings of one
 # question score 90-100 (tests/questions/test_bank.py); the most similar distinct prompts
 # of the seed bank score 63 (en) and 53 (zh) when measured, so 90 leaves room both ways.
+# Pairs are found by bot.questions.similar (candidates from MinHash buckets, each scored
+# with the same ratio and cutoff), not by scoring all n² pairs.
 NEAR_DUPLICATE_EN = 90.0
 NEAR_DUPLICATE_ZH = 90.0
+
+# What `questions validate` / `import` and the bot accept: a question file of at most 16 MB
+# (the seed bank's files are ~65 kB for 7 questions) and a bank of at most 20,000 questions.
+# Beyond either, loading stops at once with one line saying which limit and what to do.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_BANK_QUESTIONS = 20_000
+
+
+class BankLimitError(BankError):
+    """The input is over a size limit: one issue, and nothing else was checked."""
+
+    def __init__(self, file: Path, message: str) -> None:
+        super().__init__([BankIssue(file, None, message)])
+
+
+def check_file_size(file: Path, size: int) -> None:
+    """BankLimitError when a question file of ``size`` bytes is over ``MAX_FILE_BYTES``."""
+    if size > MAX_FILE_BYTES:
+        raise BankLimitError(
+            file,
+            f"the file is {size / 2**20:.1f} MB, over the limit of "
+            f"{MAX_FILE_BYTES // 2**20} MB for a question file; split it into smaller files",
+        )
+
+
+class _Budget:
+    """Questions still allowed in the bank being built."""
+
+    def __init__(self) -> None:
+        self.left = MAX_BANK_QUESTIONS
+
+    def take(self, file: Path, count: int) -> None:
+        if count > self.left:
+            raise BankLimitError(
+                file,
+                f"too many questions: this file brings the bank over the limit of "
+                f"{MAX_BANK_QUESTIONS:,} questions; split the bank or remove questions",
+            )
+        self.left -= count
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +187,26 @@ def load_bank(path: Path = DEFAULT_BANK_PATH) -> QuestionBank:
     files = bank_files(path)
     if not files:
         raise BankError([BankIssue(path, None, "no question files (*.yaml) found")])
+    for file in files:
+        with contextlib.suppress(OSError):  # read_text reports an unreadable file
+            check_file_size(file, file.stat().st_size)
     return build_bank([(file, read_text(file)) for file in files])
 
 
 def build_bank(sources: Sequence[tuple[Path, str]]) -> QuestionBank:
-    """Validate (file, YAML text) pairs together; raise BankError listing every issue."""
+    """Validate (file, YAML text) pairs together; raise BankError listing every issue.
+
+    Over a limit (file size, question count) it raises BankLimitError at once.
+    """
     issues: list[BankIssue] = []
     questions: list[tuple[Question, Source]] = []
+    budget = _Budget()
     for file, text in sources:
+        check_file_size(file, len(text) if text.isascii() else len(text.encode("utf-8")))
         try:
-            questions.extend(_parse_file(file, text))
+            questions.extend(_parse_file(file, text, budget))
+        except BankLimitError:
+            raise
         except BankError as exc:
             issues.extend(exc.issues)
     issues.extend(_duplicate_slugs(questions))
@@ -164,7 +219,7 @@ def build_bank(sources: Sequence[tuple[Path, str]]) -> QuestionBank:
     )
 
 
-def _parse_file(file: Path, text: str) -> list[tuple[Question, Source]]:
+def _parse_file(file: Path, text: str, budget: _Budget) -> list[tuple[Question, Source]]:
     doc = parse_yaml(file, text)
     root = doc.node
     if not isinstance(root, yaml.MappingNode) or not isinstance(doc.data, dict):
@@ -179,6 +234,7 @@ def _parse_file(file: Path, text: str) -> list[tuple[Question, Source]]:
         line = line_of(root, ["questions"])
         issues.append(BankIssue(file, line, "'questions' must be a non-empty list"))
         raise BankError(issues)
+    budget.take(file, len(items))
     seq = child(root, "questions")
     found: list[tuple[Question, Source]] = []
     for index, item in enumerate(items):
@@ -212,20 +268,40 @@ def _duplicate_slugs(questions: Sequence[tuple[Question, Source]]) -> list[BankI
     return issues
 
 
+def sorted_tokens(text: str) -> str:
+    """What ``fuzz.token_sort_ratio`` compares: the whitespace-separated tokens, sorted."""
+    return " ".join(sorted(text.split()))
+
+
+def near_duplicate_pairs(
+    questions: Sequence[Question],
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
+    """Index pairs ``(i, j)``, ``i < j``, of near-duplicate en and zh prompts, with scores.
+
+    The pairs and scores that ``process.cdist`` over all pairs gives with ``token_sort_ratio``
+    (en) and ``ratio`` (zh) at the cutoffs above, found from candidates instead of n² scores
+    (bot.questions.similar says how, and how unlikely a miss is).
+    """
+    en = [sorted_tokens(normalize(q.prompt.en)) for q in questions]
+    zh = [normalize(q.prompt.zh).replace(" ", "") for q in questions]
+    return (
+        similar_pairs(en, NEAR_DUPLICATE_EN, q=3, short=40),
+        similar_pairs(zh, NEAR_DUPLICATE_ZH, q=2, short=12),
+    )
+
+
 def _near_duplicates(questions: Sequence[tuple[Question, Source]]) -> list[BankIssue]:
     """Pairs of questions whose en or zh prompts are near-identical after normalization."""
     if len(questions) < 2:
         return []
-    en = [normalize(q.prompt.en) for q, _ in questions]
-    zh = [normalize(q.prompt.zh).replace(" ", "") for q, _ in questions]
-    en_scores = process.cdist(en, en, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_DUPLICATE_EN)
-    zh_scores = process.cdist(zh, zh, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_ZH)
+    en_pairs, zh_pairs = near_duplicate_pairs([question for question, _ in questions])
     issues = []
-    for i, j in np.argwhere(np.triu((en_scores > 0) | (zh_scores > 0), k=1)):
+    for i, j in sorted(en_pairs.keys() | zh_pairs.keys()):
         if questions[i][0].slug != questions[j][0].slug:
-            lang = "en" if en_scores[i, j] else "zh"
+            en_score, zh_score = en_pairs.get((i, j), 0.0), zh_pairs.get((i, j), 0.0)
+            lang = "en" if en_score else "zh"
             (first, first_src), (second, second_src) = questions[i], questions[j]
-            score = max(en_scores[i, j], zh_scores[i, j])
+            score = max(en_score, zh_score)
             issues.append(
                 BankIssue(
                     second_src.file,

@@ -18,10 +18,12 @@ from bot.questions.bank import (
     DEFAULT_BANK_PATH,
     BankError,
     BankIssue,
+    BankLimitError,
     Question,
     QuestionBank,
     bank_files,
     build_bank,
+    check_file_size,
     load_bank,
 )
 from bot.questions.golden import Agreement, evaluate_golden
@@ -90,6 +92,12 @@ def _print_issues(issues: Sequence[BankIssue]) -> None:
     print(f"{len(issues)} issue(s) in {files} file(s)")
 
 
+def _limit_error(exc: BankLimitError) -> CliError:
+    """The one line that says which limit the input is over and what to do."""
+    (issue,) = exc.issues
+    return CliError(f"{_show(issue.file)}: {issue.message}")
+
+
 def _bank(path: Path) -> QuestionBank:
     try:
         return load_bank(path)
@@ -103,6 +111,8 @@ def _bank(path: Path) -> QuestionBank:
 def _validate(args: argparse.Namespace) -> int:
     try:
         bank = load_bank(args.path)
+    except BankLimitError as exc:
+        raise _limit_error(exc) from None
     except BankError as exc:
         _print_issues(exc.issues)
         return 1
@@ -159,13 +169,18 @@ def _import(args: argparse.Namespace) -> int:
     if target.exists():
         raise CliError(f"{_show(target)} already exists; rename the file to import it")
     try:
+        check_file_size(source, source.stat().st_size)
         raw = source.read_bytes()
         text = raw.decode("utf-8-sig")
+    except BankLimitError as exc:
+        raise _limit_error(exc) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {source}: {exc}") from None
     try:
         existing = [(file, read_text(file)) for file in bank_files(target_dir)]
         bank = build_bank([*existing, (source, text)])
+    except BankLimitError as exc:
+        raise _limit_error(exc) from None
     except BankError as exc:
         _print_issues(exc.issues)
         print("nothing imported")

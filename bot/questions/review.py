@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -393,7 +393,10 @@ async def check_decider(
 
 
 async def _streak_on(session: AsyncSession, answer: Answer) -> int:
-    """The streak the member had when ``answer`` was scored (its run of consecutive days)."""
+    """The streak the member had when ``answer`` was scored (its run of consecutive days).
+
+    Earlier days count only with an answer that scored above 0, as when streaks are kept.
+    """
     days = await session.scalars(
         select(Answer.local_date)
         .where(
@@ -401,6 +404,7 @@ async def _streak_on(session: AsyncSession, answer: Answer) -> int:
             Answer.user_id == answer.user_id,
             Answer.post_id.is_not(None),
             Answer.local_date <= answer.local_date,
+            or_(Answer.id == answer.id, Answer.score > 0),
         )
         .group_by(Answer.local_date)
         .order_by(Answer.local_date.desc())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -84,15 +84,34 @@ def local_date(now: datetime, tz: ZoneInfo) -> date:
 def post_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The aware instant of ``at`` on local ``day``.
 
-    A time that does not exist (spring-forward gap) moves forward by the gap, as clocks do;
-    a repeated time (fall-back) is its first occurrence.
+    A time that does not exist (inside a spring-forward gap) becomes the first instant after
+    the gap: 02:30 on a day when clocks jump from 02:00 to 03:00 is 03:00, never the hour
+    before the gap. A repeated time (fall-back) is its first occurrence.
     """
     naive = datetime.combine(day, at)
     aware = naive.replace(tzinfo=tz, fold=0)
-    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
-    if round_trip.replace(tzinfo=None) != naive:  # in a gap: shift by the offset change
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive:
+        return aware
+    return _gap_end(naive, tz)
+
+
+def _gap_end(naive: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant after the gap that hides ``naive`` (a local time that never occurs).
+
+    Read with the offset after the change (fold=1) the time lands before the transition,
+    with the offset before it (fold=0) after; the transition lies between, found by
+    bisection to the second (any gap: 30 minutes, an hour, a whole skipped day).
+    """
+    before = int(naive.replace(tzinfo=tz, fold=1).timestamp())
+    after = int(naive.replace(tzinfo=tz, fold=0).timestamp())
+    offset_before = datetime.fromtimestamp(before, UTC).astimezone(tz).utcoffset()
+    while after - before > 1:
+        middle = (before + after) // 2
+        if datetime.fromtimestamp(middle, UTC).astimezone(tz).utcoffset() == offset_before:
+            before = middle
+        else:
+            after = middle
+    return datetime.fromtimestamp(after, UTC).astimezone(tz)
 
 
 def due_date(

@@ -31,6 +31,7 @@ from bot.db.upsert import upsert_add
 from bot.errors import UserError
 from bot.guilds import get_settings
 from bot.i18n import LANGUAGES
+from bot.ledger import Occurrence
 from bot.questions.answer_text import AnswerTextError, clean_answer_text
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.points import Streak, answer_points, next_streak, period_scopes
@@ -48,6 +49,9 @@ from bot.questions.selection import pick_next
 from bot.questions.topics import TOPICS
 
 LEDGER_KIND = "daily_question"
+THREAD_KIND = "daily_thread"
+REVEAL_KIND = "daily_reveal"
+REVEAL_GRACE = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -140,6 +144,9 @@ async def claim_daily_post(
     guild-local date (a restart, a second trigger or a repeated DST hour). The ledger row and
     the post are inserted in one transaction (not through ``bot.ledger.claim``, which commits
     the claim alone), so a crash can never leave a claimed day without its question.
+
+    ``force`` (``/question post``) also reopens today's post when its delivery ``failed``
+    (an admin fixed the permission or the channel): it goes out again, in the channel now set.
     """
     settings = await get_settings(session, guild_id, now)
     config = await get_daily_config(session, guild_id, now)
@@ -150,6 +157,8 @@ async def claim_daily_post(
     day = local_date(now, tz) if force else due_date(now, at, tz, grace)
     if day is None:
         return None
+    if force and (reopened := await _reopen_failed(session, bank, guild_id, day, now)):
+        return reopened
     candidates = bank.filter(topic=config.topic) if config.topic else tuple(bank)
     history = list(
         await session.scalars(
@@ -171,15 +180,13 @@ async def claim_daily_post(
         deadline_at=max(now, post_instant(day, at, tz)) + timedelta(hours=config.answer_hours),
         channel_id=config.channel_id,
     )
+    window_end = max(now, post_instant(day, at, tz)) + grace
     try:
         session.add(
             ScheduledPost(
-                guild_id=guild_id,
-                kind=LEDGER_KIND,
-                occurrence_key=day.isoformat(),
-                status="claimed",
-                claimed_at=now,
-                channel_id=config.channel_id,
+                **ledger.claim_values(
+                    guild_id, LEDGER_KIND, day.isoformat(), now, config.channel_id, window_end
+                )
             )
         )
         session.add(post)
@@ -188,6 +195,166 @@ async def claim_daily_post(
         await session.rollback()
         return None
     return ClaimedPost(post, question, config.channel_id, settings.language, config.ping_role_id)
+
+
+async def _reopen_failed(
+    session: AsyncSession, bank: QuestionBank, guild_id: int, day: date, now: datetime
+) -> ClaimedPost | None:
+    row = await session.scalar(
+        select(ScheduledPost).where(
+            ScheduledPost.guild_id == guild_id,
+            ScheduledPost.kind == LEDGER_KIND,
+            ScheduledPost.occurrence_key == day.isoformat(),
+            ScheduledPost.status == "failed",
+        )
+    )
+    post = await session.scalar(
+        select(QuestionPost).where(
+            QuestionPost.guild_id == guild_id, QuestionPost.local_date == day
+        )
+    )
+    if row is None or post is None or post.message_id is not None:
+        return None
+    question = bank.get(post.slug)
+    settings = await get_settings(session, guild_id, now)
+    config = await get_daily_config(session, guild_id, now)
+    if question is None or config.channel_id is None:
+        return None
+    post.channel_id = row.channel_id = config.channel_id
+    post.posted_at = now
+    if post.deadline_at <= now + timedelta(hours=1):
+        post.deadline_at = now + timedelta(hours=config.answer_hours)
+    row.status, row.attempts, row.error = "claimed", 0, None
+    row.claimed_at, row.finished_at, row.next_attempt_at = now, None, None
+    row.lease_until, row.expires_at = now + ledger.LEASE, now + DEFAULT_GRACE
+    await session.commit()
+    return ClaimedPost(post, question, config.channel_id, settings.language, config.ping_role_id)
+
+
+@dataclass(frozen=True)
+class DailySend:
+    """What a (re)send of a claimed daily post needs, read from the database."""
+
+    post_id: int
+    local_date: date
+    question: Question
+    channel_id: int
+    message_id: int | None
+    thread_id: int | None
+    deadline_at: datetime
+    language: str
+    ping_role_id: int | None
+
+
+async def daily_send(
+    session: AsyncSession, bank: QuestionBank, guild_id: int, key: str, now: datetime
+) -> DailySend | None:
+    """The claimed post of guild-local date ``key`` (an ISO date), ready to (re)send."""
+    post = await session.scalar(
+        select(QuestionPost).where(
+            QuestionPost.guild_id == guild_id, QuestionPost.local_date == date.fromisoformat(key)
+        )
+    )
+    question = bank.get(post.slug) if post is not None else None
+    if post is None or question is None or post.channel_id is None:
+        return None
+    settings = await get_settings(session, guild_id, now)
+    config = await get_daily_config(session, guild_id, now)
+    return DailySend(
+        post.id,
+        post.local_date,
+        question,
+        post.channel_id,
+        post.message_id,
+        post.thread_id,
+        post.deadline_at,
+        settings.language,
+        config.ping_role_id,
+    )
+
+
+async def record_message(
+    session: AsyncSession, occurrence: Occurrence, message_id: int | None, now: datetime
+) -> None:
+    """The daily post went out: remember its message and claim its thread (caller commits)."""
+    guild_id, key = occurrence.guild_id, occurrence.key
+    post = await session.scalar(
+        select(QuestionPost).where(
+            QuestionPost.guild_id == guild_id, QuestionPost.local_date == date.fromisoformat(key)
+        )
+    )
+    if post is None:
+        return
+    post.message_id = message_id
+    if post.thread_id is None:
+        existing = await session.scalar(
+            select(ScheduledPost.id).where(
+                ScheduledPost.guild_id == guild_id,
+                ScheduledPost.kind == THREAD_KIND,
+                ScheduledPost.occurrence_key == key,
+            )
+        )
+        if existing is None:
+            session.add(
+                ScheduledPost(
+                    **ledger.claim_values(
+                        guild_id, THREAD_KIND, key, now, post.channel_id, post.deadline_at
+                    )
+                )
+            )
+
+
+async def record_thread(
+    session: AsyncSession, occurrence: Occurrence, thread_id: int | None, now: datetime
+) -> None:
+    """The daily post's thread was created (caller commits)."""
+    guild_id, key = occurrence.guild_id, occurrence.key
+    post = await session.scalar(
+        select(QuestionPost).where(
+            QuestionPost.guild_id == guild_id, QuestionPost.local_date == date.fromisoformat(key)
+        )
+    )
+    if post is not None:
+        post.thread_id = thread_id
+
+
+async def claim_reveal(session: AsyncSession, post_id: int, now: datetime) -> str | None:
+    """Claim a post's reveal (``revealed_at`` and its ledger row in one transaction; commits).
+
+    Returns the ledger key (the post's local date), or None when it was already claimed.
+    """
+    post = await session.get(QuestionPost, post_id)
+    if post is None:
+        return None
+    key = post.local_date.isoformat()
+    claimed = await execute_for_rowcount(
+        session,
+        table_of(QuestionPost)
+        .update()
+        .where(QuestionPost.id == post_id, QuestionPost.revealed_at.is_(None))
+        .values(revealed_at=now),
+    )
+    if claimed != 1:
+        await session.rollback()
+        return None
+    session.add(
+        ScheduledPost(
+            **ledger.claim_values(
+                post.guild_id,
+                REVEAL_KIND,
+                key,
+                now,
+                post.thread_id or post.channel_id,
+                now + REVEAL_GRACE,
+            )
+        )
+    )
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return None
+    return key
 
 
 async def record_published(
@@ -216,10 +383,14 @@ async def record_published(
 
 
 async def open_post(session: AsyncSession, guild_id: int, now: datetime) -> QuestionPost | None:
-    """The guild's newest daily post still taking answers."""
+    """The guild's newest daily post still taking answers (one never posted takes none)."""
     return await session.scalar(
         select(QuestionPost)
-        .where(QuestionPost.guild_id == guild_id, QuestionPost.deadline_at > now)
+        .where(
+            QuestionPost.guild_id == guild_id,
+            QuestionPost.deadline_at > now,
+            QuestionPost.message_id.is_not(None),
+        )
         .order_by(QuestionPost.posted_at.desc())
         .limit(1)
     )
@@ -379,7 +550,8 @@ async def _store(
         if stats
         else Streak(0, 0, None)
     )
-    streak = next_streak(before, day)
+    # A 0-score answer leaves the streak as it was and earns no streak bonus.
+    streak = next_streak(before, day, feedback.score)
     points = answer_points(feedback.score, question.difficulty, streak.current)
     answer = Answer(
         guild_id=post.guild_id,
@@ -426,7 +598,10 @@ async def _store(
             {"points": points, "answers": 1},
         )
     await session.commit()
-    return AnswerResult(question, feedback, points, streak.current, True, post.deadline_at)
+    alive = streak.last_date is not None and day - streak.last_date <= timedelta(days=1)
+    return AnswerResult(
+        question, feedback, points, streak.current if alive else 0, True, post.deadline_at
+    )
 
 
 async def practice_answer(
@@ -523,18 +698,26 @@ async def reveal_stats(session: AsyncSession, question: Question, post_id: int) 
 
 
 async def unrevealed_posts(session: AsyncSession) -> list[QuestionPost]:
-    """Every post whose reveal has not happened yet (to schedule at start-up)."""
+    """Every posted post whose reveal has not happened yet (to schedule at start-up)."""
     return list(
-        await session.scalars(select(QuestionPost).where(QuestionPost.revealed_at.is_(None)))
+        await session.scalars(
+            select(QuestionPost).where(
+                QuestionPost.revealed_at.is_(None), QuestionPost.message_id.is_not(None)
+            )
+        )
     )
 
 
 async def posts_to_reveal(session: AsyncSession, now: datetime) -> list[QuestionPost]:
-    """Posts past their deadline that were not revealed yet."""
+    """Posted posts past their deadline that were not revealed yet."""
     return list(
         await session.scalars(
             select(QuestionPost)
-            .where(QuestionPost.deadline_at <= now, QuestionPost.revealed_at.is_(None))
+            .where(
+                QuestionPost.deadline_at <= now,
+                QuestionPost.revealed_at.is_(None),
+                QuestionPost.message_id.is_not(None),
+            )
             .order_by(QuestionPost.deadline_at)
         )
     )

@@ -16,6 +16,7 @@ async def test_admin_sees_and_changes_settings(sim: Sim) -> None:
         "Language": "English",
         "Timezone": "UTC",
         "Review channel": "not set",
+        "Alerts channel": "DM to the server owner",
     }
 
     result = await sim.actors["admin"].slash(sim.general, "config language", language="zh")

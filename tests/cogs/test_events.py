@@ -13,6 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from bot.db.events import Event, Rsvp
+from bot.db.models import ScheduledPost
 from bot.scheduling import SimulatedScheduler
 from tests.conftest import Sim, make_bot
 
@@ -175,9 +176,11 @@ async def test_an_ambiguous_start_shows_both_readings_and_stores_nothing(sim: Si
         ({"start": "2026-12-05 18:00", "end": "2026-12-05 17:00"}, "end is before the start"),
         ({"duration": "8d"}, "at most 7 days"),
         ({"title": "x" * 101}, "at most 100 characters"),
-        ({"capacity": 0}, "at least 1 place"),
         ({"where": None}, "Say where it happens"),
         ({"where": "ftp://files.example.com"}, "http(s) link"),
+        ({"where": "javascript:alert(1)"}, "must be http(s) links"),
+        ({"where": "data:text/html,<b>hi</b>"}, "`javascript:`, `data:` or `file:`"),
+        ({"where": "file:///etc/passwd"}, "must be http(s) links"),
     ],
 )
 async def test_bad_input_is_refused_with_a_clear_error(
@@ -187,6 +190,21 @@ async def test_bad_input_is_refused_with_a_clear_error(
     result = await create(sim, **options)
     assert result.ephemeral and message in result.response.content, result.response.content
     assert await count(sim, Event) == 0 and announcement_count(sim) == 0
+
+
+@pytest.mark.parametrize("capacity", [0, 100_001, 2**31])
+async def test_capacity_outside_1_to_100000_is_refused_by_the_option(
+    sim: Sim, capacity: int
+) -> None:
+    """Discord's client refuses it (the option's min and max); the service refuses it too
+    (tests/events/test_service.py), so it never reaches a 32-bit column."""
+    await setup_events(sim)
+    with pytest.raises(simcord.OptionError, match="capacity"):
+        await create(sim, capacity=capacity)
+    await publish(sim, capacity=100_000)
+    assert fields(announcement(sim))["Going"] == "0/100000"
+    with pytest.raises(simcord.OptionError, match="capacity"):
+        await sim.actors["admin"].slash(sim.general, "event edit", event=1, capacity=capacity)
 
 
 async def test_the_start_is_checked_again_when_publishing(sim: Sim) -> None:
@@ -417,3 +435,47 @@ async def test_ical_exports_one_event_or_all_with_their_occurrences(sim: Sim) ->
     every = await sim.actors["bob"].slash(sim.general, "event ical")
     summaries = sorted(str(v["summary"]) for v in calendar(sim, every).walk("VEVENT"))
     assert summaries == ["Contest night", "Reading group"]
+
+
+async def test_an_event_saved_but_never_announced_stays_invisible(sim: Sim) -> None:
+    """The process died between saving the event and posting its announcement."""
+    from bot.events import service
+
+    await setup_events(sim, reminders="1h")
+    async with sim.bot.db.session() as session:
+        draft = await service.prepare_event(
+            session,
+            sim.guild.id,
+            sim.bot.clock.now(),
+            title="Half-made event",
+            start="2026-12-02 19:00",
+            where=WHERE,
+        )
+        await service.create_event(
+            session,
+            sim.guild.id,
+            sim.actors["admin"].id,
+            draft,
+            sim.bot.clock.now(),
+            channel_id=sim.channels["events"].id,
+        )
+    await restart(sim)  # start-up rebuilds the reminder jobs from the database
+    assert "events:reminders:1" not in sim.bot.scheduler.job_ids()
+    listed = await sim.actors["alice"].slash(sim.general, "event list", range="upcoming")
+    assert "Half-made event" not in str(listed.response.embeds[0].to_dict())
+    info = await sim.actors["alice"].slash(sim.general, "event info", event=1)
+    assert "no event #1" in info.response.content
+    assert await sim.actors["alice"].autocomplete(sim.general, "event info", "event", "") == []
+    await sim.advance(timedelta(days=2))
+    assert not [m for m in sim.channels["events"].history() if "starting now" in m.content]
+    async with sim.bot.db.session() as session:
+        rows = await session.scalar(
+            select(func.count())
+            .select_from(ScheduledPost)
+            .where(ScheduledPost.kind == "event_reminder")
+        )
+    assert rows == 0
+    # an announced event next to it goes on as usual
+    await publish(sim, title="Real event", start="2026-12-04 19:00")
+    await sim.advance(timedelta(days=2))
+    assert [m for m in sim.channels["events"].history() if "starting now" in m.content]

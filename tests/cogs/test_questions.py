@@ -104,6 +104,9 @@ async def test_choice_questions_are_answered_with_buttons(sim: Sim, bank: Questi
         ("x" * 2001, "the limit is 2000"),
         ("bad\x07bell character", "control characters"),
         ("Z\u0351\u0352\u0353\u0354algo text", "zalgo"),
+        ("\u200b\u200b\u200d", "Your answer is empty"),
+        ("🙂🔥🙂", "no words"),
+        ("...?!", "no words"),
     ],
 )
 async def test_bad_answers_get_a_clear_error_and_store_nothing(
@@ -114,6 +117,19 @@ async def test_bad_answers_get_a_clear_error_and_store_nothing(
     result = await sim.actors["alice"].slash(sim.general, "answer", text=text)
     assert result.ephemeral and message in result.response.content
     assert await _count(sim, Answer) == 0
+
+
+async def test_an_emoji_only_answer_does_not_use_the_attempt(sim: Sim, bank: QuestionBank) -> None:
+    await _setup(sim, bank)
+    await sim.advance(timedelta(minutes=1))
+    refused = await sim.actors["alice"].slash(sim.general, "answer", text="👍👍")
+    assert refused.ephemeral and "did not use your attempt" in refused.response.content
+    shown = await sim.actors["alice"].click(_post(sim), label="Answer")
+    blank = await sim.actors["alice"].submit_modal(shown, {"answer": "\u200b \u2060"})
+    assert "Your answer is empty" in blank.response.content
+    scored = await sim.actors["alice"].slash(sim.general, "answer", text=GOOD)
+    assert "Score:" in _embed_text(scored) and "already answered" not in _embed_text(scored)
+    assert await _count(sim, Answer) == 1
 
 
 async def test_answering_before_any_post(sim: Sim) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, redact_database_url
 
 BAD_VALUES = [
     ("AICLUB_DATABASE_URL", "mysql://localhost/x", "unsupported database 'mysql'"),
@@ -87,3 +88,34 @@ def test_the_token_never_appears_in_errors(monkeypatch: pytest.MonkeyPatch) -> N
     assert secret not in str(info.value)
     settings = load_settings(log_level="INFO")
     assert secret not in repr(settings) and secret not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "postgresql://aiclub:hunter2-secret@db.example.com:5432/aiclub",
+        "postgresql://aiclub@db.example.com/aiclub?password=hunter2-secret",
+        "postgresql://aiclub@db.example.com/aiclub?sslpassword=hunter2-secret&sslmode=require",
+    ],
+)
+def test_the_database_password_never_appears_in_a_repr(
+    raw: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = load_settings(database_url=raw)
+    assert "hunter2-secret" in settings.database_url  # what the engine connects with
+    shown = [repr(settings), str(settings), str(settings.model_dump()), settings.model_dump_json()]
+    for text in shown:
+        assert "hunter2-secret" not in text
+        assert "db.example.com" in text and "***" in text
+    caplog.set_level("INFO")
+    logging.getLogger("aiclub.test").info("settings: %s / %r", settings, settings)
+    assert "hunter2-secret" not in caplog.text
+
+
+def test_redaction_keeps_what_helps_debugging() -> None:
+    assert (
+        redact_database_url("postgresql+asyncpg://u:p@h:5432/d?sslmode=require")
+        == "postgresql+asyncpg://u:***@h:5432/d?sslmode=require"
+    )
+    assert redact_database_url("sqlite+aiosqlite:///tmp/a.db") == "sqlite+aiosqlite:///tmp/a.db"
+    assert redact_database_url("::not a url:: p4ss") == "***"

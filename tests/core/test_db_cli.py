@@ -17,8 +17,9 @@ def test_upgrade_check_downgrade(
     assert "database at revision" in capsys.readouterr().out
     assert main(["db", "check"]) == 0
     assert "no drift" in capsys.readouterr().out
-    assert main(["db", "downgrade"]) == 0
-    assert "revision base" in capsys.readouterr().out
+    assert main(["db", "downgrade", "base", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "SQLite backup at revision" in out and out.endswith(" to base\n")
 
 
 def test_an_unreachable_database_is_one_line(

@@ -16,6 +16,7 @@ from bot.db.questions import Answer, LeaderboardPoints, MemberStats, QuestionPos
 from bot.errors import UserError
 from bot.questions import service
 from bot.questions.bank import QuestionBank
+from tests.conftest import claim_and_post
 
 GUILD, CHANNEL = 1001, 2002
 ALICE, BOB = 11, 12
@@ -29,7 +30,7 @@ async def _configure(db: Database, now: datetime, **kwargs) -> None:  # type: ig
 
 async def _claim(db: Database, bank: QuestionBank, now: datetime, **kwargs):  # type: ignore[no-untyped-def]
     async with db.session() as session:
-        return await service.claim_daily_post(session, bank, GUILD, now, **kwargs)
+        return await claim_and_post(session, bank, GUILD, now, **kwargs)
 
 
 async def _count(db: Database, model) -> int:  # type: ignore[no-untyped-def]
@@ -51,7 +52,9 @@ async def test_a_post_is_claimed_once_at_the_local_time(db: Database, bank: Ques
     assert await _claim(db, bank, at + timedelta(hours=1)) is None  # a second trigger
     async with db.session() as session:
         ledger = (await session.scalars(select(ScheduledPost))).all()
-    assert [(r.kind, r.occurrence_key) for r in ledger] == [("daily_question", "2026-12-01")]
+    assert [(r.kind, r.occurrence_key) for r in ledger if r.kind == "daily_question"] == [
+        ("daily_question", "2026-12-01")
+    ]
 
 
 async def test_nothing_is_posted_without_a_channel(db: Database, bank: QuestionBank) -> None:
@@ -94,6 +97,32 @@ async def test_one_post_per_local_day_across_dst_with_ticks_and_restarts(
     first = start.astimezone(ZoneInfo(zone)).date()
     assert days[0] in (first, first + timedelta(days=1))
     assert days == [days[0] + timedelta(days=i) for i in range(5)]  # no gap, no duplicate
+
+
+@pytest.mark.parametrize(
+    ("zone", "post_time", "day", "gap_end_utc"),
+    [
+        # clocks jump 02:00 → 03:00 EST → EDT: 02:30 posts at 03:00 EDT (07:00 UTC)
+        ("America/New_York", "02:30", "2027-03-14", datetime(2027, 3, 14, 7, 0, tzinfo=UTC)),
+        # 02:00 → 03:00 CET → CEST: 02:00 itself is inside the gap
+        ("Europe/Berlin", "02:00", "2027-03-28", datetime(2027, 3, 28, 1, 0, tzinfo=UTC)),
+        # a half-hour gap: 02:00 → 02:30 on Lord Howe Island
+        ("Australia/Lord_Howe", "02:15", "2026-10-04", datetime(2026, 10, 3, 15, 30, tzinfo=UTC)),
+    ],
+)
+async def test_a_post_time_in_the_spring_forward_gap_posts_right_after_the_gap(
+    db: Database, bank: QuestionBank, zone: str, post_time: str, day: str, gap_end_utc: datetime
+) -> None:
+    await _configure(db, gap_end_utc - timedelta(days=1), post_time=post_time, timezone=zone)
+    # every minute of the hour before the gap ends: nothing is due (the old rule posted
+    # a whole gap early, before the jump)
+    now = gap_end_utc - timedelta(hours=1)
+    while now < gap_end_utc:
+        assert await _claim(db, bank, now) is None, now
+        now += timedelta(minutes=1)
+    claimed = await _claim(db, bank, gap_end_utc)
+    assert claimed is not None and claimed.post.local_date.isoformat() == day
+    assert claimed.post.deadline_at == gap_end_utc + timedelta(hours=24)
 
 
 async def test_no_repeats_until_the_bank_is_exhausted_and_topics_rotate(
@@ -161,6 +190,12 @@ async def test_one_scored_answer_per_member(db: Database, bank: QuestionBank) ->
         ("x" * 2001, "answer.too_long"),
         ("bad\x00text here", "answer.control"),
         ("z\u0301\u0302\u0303\u0304alg", "answer.zalgo"),
+        ("\u200b\u200c\u200d\u2060\ufeff", "answer.empty"),  # zero-width characters only
+        (" \u200b \u200d\n", "answer.empty"),
+        ("🙂🙂🙂", "answer.no_words"),
+        ("👍🏽 🧑\u200d💻 ❤\ufe0f", "answer.no_words"),  # skin tone, ZWJ and variation selector
+        ("?!... —— 。！", "answer.no_words"),
+        ("+++ $$$ ###", "answer.no_words"),
     ],
 )
 async def test_bad_answers_are_refused_and_nothing_is_stored(
@@ -172,6 +207,22 @@ async def test_bad_answers_are_refused_and_nothing_is_stored(
             await service.submit_answer(session, bank, GUILD, ALICE, text, now)
     assert info.value.key == key
     assert await _count(db, Answer) == 0 and await _count(db, MemberStats) == 0
+
+
+async def test_a_refused_answer_keeps_the_members_one_attempt(
+    db: Database, bank: QuestionBank
+) -> None:
+    now = await _open(db, bank)
+    for text in ("\u200b\u200b", "🤔🤔", "???"):
+        with pytest.raises(UserError):
+            async with db.session() as session:
+                await service.submit_answer(session, bank, GUILD, ALICE, text, now)
+    async with db.session() as session:
+        result = await service.submit_answer(
+            session, bank, GUILD, ALICE, "Weight decay and early stopping 🙂", now
+        )
+    assert result.first_attempt and result.feedback.score > 0
+    assert await _count(db, Answer) == 1
 
 
 async def test_answering_with_no_open_question(db: Database, bank: QuestionBank) -> None:
@@ -221,6 +272,33 @@ async def test_streaks_grow_on_consecutive_days_and_reset_after_a_gap(
     async with db.session() as session:
         stats = await session.get(MemberStats, (GUILD, ALICE))
     assert stats is not None and stats.best_streak == 3 and stats.answers == 4
+
+
+async def test_a_zero_score_answer_neither_extends_a_streak_nor_earns_its_bonus(
+    db: Database, bank: QuestionBank
+) -> None:
+    day = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    await _configure(db, day, topic="dl-training")
+    good, blank = "Precision and recall. Also weight decay.", "I really have no idea, sorry."
+    results = []
+    for offset, text in ((0, good), (1, good), (2, blank), (3, good)):
+        now = day + timedelta(days=offset)
+        assert await _claim(db, bank, now) is not None
+        async with db.session() as session:
+            results.append(
+                await service.submit_answer(
+                    session, bank, GUILD, ALICE, text, now + timedelta(minutes=1)
+                )
+            )
+    zero = results[2]
+    assert zero.feedback.score == 0 and zero.points == 0  # no +1 streak bonus
+    assert zero.streak == 2  # yesterday's streak is still shown, not extended
+    # the 0-score day did not count, so day 4 follows a gap and starts again
+    assert [r.streak for r in results] == [1, 2, 2, 1]
+    assert results[1].points == round(results[1].feedback.score * 1.5 + 1, 1)
+    async with db.session() as session:
+        stats = await session.get(MemberStats, (GUILD, ALICE))
+    assert stats is not None and stats.best_streak == 2 and stats.current_streak == 1
 
 
 async def test_reveal_is_claimed_once_with_stats(db: Database, bank: QuestionBank) -> None:

@@ -163,6 +163,7 @@ async def test_the_digest_reports_events_leaders_questions_and_a_suggestion(
         event = await service.create_event(
             session, GUILD, 7, draft, MONDAY - timedelta(days=1), channel_id=CHANNEL
         )
+        await service.record_announcement(session, event.id, message_id=9001)
         await service.set_rsvp(session, event.id, 1, "going", MONDAY)
         result = await digest.build_digest(session, GUILD, MONDAY, bank)
     assert (result.week, result.last_week) == ("2026-W50", "2026-W49")

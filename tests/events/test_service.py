@@ -14,7 +14,7 @@ from bot import ledger
 from bot.db.engine import Database
 from bot.db.events import Event, Rsvp
 from bot.errors import UserError
-from bot.events import service
+from bot.events import reminders, service
 from bot.events.recurrence import Repeat
 from bot.guilds import get_settings
 
@@ -35,10 +35,18 @@ async def prepare(db: Database, **options: object) -> service.Draft:
         return draft
 
 
-async def create(db: Database, **options: object) -> Event:
+async def create(db: Database, *, announce: bool = True, **options: object) -> Event:
+    """Save an event and, unless ``announce`` is False, record its announcement as posted."""
     draft = await prepare(db, **options)
     async with db.session() as session:
-        return await service.create_event(session, GUILD, CREATOR, draft, NOW, channel_id=CHANNEL)
+        event = await service.create_event(session, GUILD, CREATOR, draft, NOW, channel_id=CHANNEL)
+    if announce:
+        async with db.session() as session:
+            await service.record_announcement(
+                session, event.id, message_id=900 + event.id, thread_id=800 + event.id
+            )
+        event.message_id, event.thread_id = 900 + event.id, 800 + event.id
+    return event
 
 
 async def rsvp(
@@ -191,6 +199,72 @@ async def test_upcoming_lists_the_next_occurrence_of_repeats(db: Database) -> No
     ]
     assert [u.event.title for u in everything] == ["Weekly", "Later"]
     assert service.to_ical(weekly, ZoneInfo("UTC")).rrule == "FREQ=WEEKLY"
+
+
+async def test_an_event_never_announced_is_invisible_to_members_and_the_scheduler(
+    db: Database,
+) -> None:
+    announced = await create(db, title="Announced")
+    orphan = await create(db, title="Saved, then the process died", announce=False)
+    later = NOW + timedelta(hours=1)
+    async with db.session() as session:
+        listed = await service.upcoming_events(session, GUILD, later)
+        active = await reminders.active_event_ids(session, later)
+        assert (await service.get_event(session, GUILD, announced.id)).title == "Announced"
+        with pytest.raises(UserError) as caught:
+            await service.get_event(session, GUILD, orphan.id)
+    assert caught.value.key == "events.not_found"
+    assert [item.event.id for item in listed] == [announced.id]
+    assert active == [announced.id]
+    async with db.session() as session:  # once its announcement is recorded, it exists
+        await service.record_announcement(session, orphan.id, message_id=4242)
+    async with db.session() as session:
+        assert await reminders.active_event_ids(session, later) == [announced.id, orphan.id]
+
+
+@pytest.mark.parametrize(
+    ("capacity", "key"),
+    [(0, "events.rule.capacity_too_small"), (100_001, "events.rule.capacity_too_large"),
+     (2**31, "events.rule.capacity_too_large"), (2**53, "events.rule.capacity_too_large")],
+)  # fmt: skip
+async def test_capacity_is_bounded_before_it_reaches_the_database(
+    db: Database, capacity: int, key: str
+) -> None:
+    with pytest.raises(UserError) as caught:
+        await prepare(db, capacity=capacity)
+    assert caught.value.key == key
+    event = await create(db, capacity=100_000)
+    assert event.capacity == 100_000
+    async with db.session() as session:
+        with pytest.raises(UserError) as caught:
+            await service.edit_event(
+                session, GUILD, event.id, CREATOR, False, NOW, capacity=capacity
+            )
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        " javascript\t:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "vbscript:msgbox(1)",
+        "ftp://files.example.com/talk.pdf",
+        "mailto:organiser@example.com",
+    ],
+)
+async def test_where_links_must_be_http(db: Database, where: str) -> None:
+    with pytest.raises(UserError) as caught:
+        await prepare(db, where=where)
+    assert caught.value.key == "events.rule.bad_link"
+    event = await create(db)
+    async with db.session() as session:
+        with pytest.raises(UserError) as caught:
+            await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW, where=where)
+    assert caught.value.key == "events.rule.bad_link"
 
 
 async def test_the_ledger_claims_each_key_exactly_once(db: Database) -> None:

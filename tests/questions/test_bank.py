@@ -9,6 +9,7 @@ import pytest
 from bot.questions.bank import (
     DEFAULT_BANK_PATH,
     BankError,
+    BankLimitError,
     QuestionBank,
     bank_files,
     build_bank,
@@ -329,3 +330,120 @@ def test_seed_bank_is_valid() -> None:
     bank = load_bank()
     assert {q.topic for q in bank} <= set(TOPIC_IDS)
     assert bank.filter(type="short") and bank.filter(type="choice")
+
+
+# ---------------------------------------------------------------------------- size limits
+def _distinct_prompt(n: int) -> tuple[str, str]:
+    import random
+
+    rng = random.Random(n)
+    en = " ".join(
+        rng.sample("alpha beta gamma delta omega sigma kappa lambda theta zeta".split(), 6)
+    )
+    return f"Which {en}?", "".join(rng.sample("甲乙丙丁戊己庚辛壬癸子丑寅卯", 8)) + "？"
+
+
+def _choices(count: int, prompts: list[tuple[str, str]] | None = None, start: int = 0) -> str:
+    """A question file of ``count`` choice questions with distinct (or the given) prompts."""
+    items = []
+    for n in range(count):
+        en, zh = prompts[n] if prompts else _distinct_prompt(start + n)
+        items.append(
+            CHOICE.split("\n", 1)[1]
+            .replace("slug: sample-choice", f"slug: q-{start + n}")
+            .replace('en: "Pick the usual loss for classification."', f'en: "{en}"')
+            .replace('zh: "分类通常用哪个损失？"', f'zh: "{zh}"')
+        )
+    return "questions:\n" + "".join(items)
+
+
+def test_a_bank_over_the_question_limit_is_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.questions.bank.MAX_BANK_QUESTIONS", 5)
+    assert len(build_bank([(Path("a.yaml"), _choices(5))])) == 5
+    with pytest.raises(BankLimitError) as caught:
+        build_bank(
+            [
+                (Path("a.yaml"), _choices(3)),
+                (Path("b.yaml"), _choices(3, start=3)),
+                (Path("c.yaml"), "not: [valid"),  # never read: loading stopped at b.yaml
+            ]
+        )
+    (issue,) = caught.value.issues
+    assert issue.file == Path("b.yaml") and issue.line is None
+    assert "over the limit of 5 questions" in issue.message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("bot.questions.bank.MAX_FILE_BYTES", 2 * 2**20)
+    (tmp_path / "big.yaml").write_text("# " + "x" * (3 * 2**20) + "\n", encoding="utf-8")
+    with pytest.raises(BankLimitError) as caught:
+        load_bank(tmp_path)
+    (issue,) = caught.value.issues
+    assert issue.file.name == "big.yaml"
+    assert issue.message.startswith("the file is 3.0 MB, over the limit of 2 MB")
+    with pytest.raises(BankLimitError):  # text handed over directly is measured too
+        build_bank([(Path("big.yaml"), "题" * 2**20)])  # 3 MB in UTF-8
+
+
+# ---------------------------------------------------------------------------- near duplicates
+def _all_pairs_issues(bank_text: str) -> list[str]:
+    """The near-duplicate report of the former O(n²) check: cdist over every pair."""
+    import numpy as np
+    import yaml
+    from rapidfuzz import fuzz, process
+
+    from bot.questions.normalize import normalize
+    from bot.questions.schema import Question
+
+    questions = [Question.model_validate(item) for item in yaml.safe_load(bank_text)["questions"]]
+    en = [normalize(q.prompt.en) for q in questions]
+    zh = [normalize(q.prompt.zh).replace(" ", "") for q in questions]
+    en_scores = process.cdist(en, en, scorer=fuzz.token_sort_ratio, score_cutoff=90)
+    zh_scores = process.cdist(zh, zh, scorer=fuzz.ratio, score_cutoff=90)
+    found = []
+    for i, j in np.argwhere(np.triu((en_scores > 0) | (zh_scores > 0), k=1)):
+        lang = "en" if en_scores[i, j] else "zh"
+        score = max(en_scores[i, j], zh_scores[i, j])
+        found.append(
+            f"near-duplicate {lang} prompt: {questions[j].slug!r} vs {questions[i].slug!r} "
+            f"(similarity {score:.0f})"
+        )
+    return found
+
+
+def test_near_duplicates_are_those_of_scoring_every_pair() -> None:
+    import random
+
+    rng = random.Random(5)
+    words = (
+        "how why when which does would should model training data loss gradient layer "
+        "attention token batch dropout weight decay learning rate overfitting bias variance "
+        "precision recall embedding retrieval calibration quantization pruning sampling"
+    ).split()
+    chars = "过拟合正则化权重衰减早停数据增强学习率批归一化注意力检索重排序召回精确校准量化剪枝"
+    prompts = [
+        (
+            " ".join(rng.choices(words, k=rng.randint(4, 14))).capitalize() + "?",
+            "".join(rng.choices(chars, k=rng.randint(6, 24))) + "？",
+        )
+        for _ in range(300)
+    ]
+    for n in range(0, 300, 7):  # reworded copies: word order, a word more, a typo, 呢
+        en, zh = prompts[n]
+        swapped = " ".join(reversed(en.rstrip("?").split())) + "?"
+        prompts[n + 1] = (swapped if n % 2 else en.replace("?", " here?"), zh + "呢")
+        prompts[n + 2] = (en[:-3] + en[-2:], prompts[n + 2][1])
+    text = _choices(len(prompts), prompts)
+    with pytest.raises(BankError) as caught:
+        build_bank([(Path("gen.yaml"), text)])
+    reported = [
+        issue.message.split(" (")[0] + " (similarity " + issue.message.rsplit("similarity ", 1)[1]
+        for issue in caught.value.issues
+    ]
+    expected = _all_pairs_issues(text)
+    assert len(expected) >= 80
+    assert sorted(reported) == sorted(expected)

@@ -139,6 +139,47 @@ def test_import_user_errors(
     assert code == 1 and "expected a .yaml or .yml file" in err
 
 
+def test_import_refuses_a_file_over_the_size_limit_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    bank_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.questions.bank.MAX_FILE_BYTES", 2**20)
+    big = tmp_path / "big.yaml"
+    big.write_bytes((FIXTURES / "import_ok.yaml").read_bytes() + b"#" * 2**20)
+    before = sorted(p.name for p in bank_dir.iterdir())
+    code, out, err = run(capsys, "questions", "import", big, "--bank", bank_dir)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("aiclub: error: ") and err.rstrip().endswith(
+        "big.yaml: the file is 1.0 MB, over the limit of 1 MB for a question file; "
+        "split it into smaller files"
+    )
+    assert sorted(p.name for p in bank_dir.iterdir()) == before
+
+
+def test_validate_and_import_refuse_too_many_questions_in_one_line(
+    capsys: pytest.CaptureFixture[str], bank_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.questions.bank.MAX_BANK_QUESTIONS", 5)  # the fixture bank has 5
+    code, out, _ = run(capsys, "questions", "validate", bank_dir)
+    assert code == 0 and "OK: 5 questions" in out
+    before = sorted(p.name for p in bank_dir.iterdir())
+    code, out, err = run(
+        capsys, "questions", "import", FIXTURES / "import_ok.yaml", "--bank", bank_dir
+    )
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert (
+        "import_ok.yaml: too many questions: this file brings the bank over the limit of 5" in err
+    )
+    assert sorted(p.name for p in bank_dir.iterdir()) == before
+    monkeypatch.setattr("bot.questions.bank.MAX_BANK_QUESTIONS", 4)
+    code, out, err = run(capsys, "questions", "validate", bank_dir)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "over the limit of 4 questions; split the bank or remove questions" in err
+
+
 def test_try_prints_score_and_evidence(capsys: pytest.CaptureFixture[str]) -> None:
     answer = "Use dropout. Weight decay also helps because it keeps weights small."
     code, out, _ = run(capsys, "questions", "try", "overfitting", answer, "--bank", BANK)

@@ -21,6 +21,7 @@ from bot.questions.leaderboard import (
     leaderboard_page,
     member_rank,
 )
+from tests.conftest import claim_and_post
 
 GUILD, OTHER_GUILD, CHANNEL = 1001, 1002, 2002
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)  # a Tuesday: week 2026-W49, month 2026-12
@@ -194,7 +195,7 @@ async def test_real_answers_land_in_week_month_all_and_topic_boards(
         async with db.session() as session:
             await service.configure_daily(session, GUILD, now, channel_id=CHANNEL)
             await session.commit()
-            assert await service.claim_daily_post(session, mini_bank, GUILD, now, force=True)
+            assert await claim_and_post(session, mini_bank, GUILD, now, force=True)
         for uid in users:
             async with db.session() as session:
                 await service.submit_answer(session, mini_bank, GUILD, uid, GOOD_ANSWER, now)

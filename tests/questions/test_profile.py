@@ -13,6 +13,7 @@ from bot.guilds import get_settings
 from bot.questions import service
 from bot.questions.bank import build_bank
 from bot.questions.profile import TopicAverage, profile
+from tests.conftest import claim_and_post
 from tests.questions.test_leaderboard import BANK_YAML, GOOD_ANSWER
 
 GUILD, CHANNEL, ALICE, BOB = 1001, 2002, 11, 12
@@ -127,7 +128,7 @@ async def test_profile_matches_what_the_answer_services_stored(db: Database) -> 
     async with db.session() as session:
         await service.configure_daily(session, GUILD, NOW, channel_id=CHANNEL)
         await session.commit()
-        await service.claim_daily_post(session, bank, GUILD, NOW, force=True)
+        await claim_and_post(session, bank, GUILD, NOW, force=True)
     async with db.session() as session:
         daily = await service.submit_answer(session, bank, GUILD, ALICE, GOOD_ANSWER, NOW)
     async with db.session() as session:

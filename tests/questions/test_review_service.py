@@ -21,6 +21,7 @@ from bot.errors import UserError
 from bot.questions import review, service
 from bot.questions.bank import QuestionBank
 from bot.questions.points import answer_points
+from tests.conftest import claim_and_post
 
 GUILD, DAILY, REVIEWS = 1001, 2002, 3003
 ALICE, BOB, EXPERT, OTHER_EXPERT = 11, 12, 21, 22
@@ -55,7 +56,7 @@ async def _answer(
 ) -> int:
     """Post the day's question (if not yet) and answer it; the answer's id."""
     async with db.session() as session:
-        await service.claim_daily_post(session, bank, GUILD, day)
+        await claim_and_post(session, bank, GUILD, day)
     async with db.session() as session:
         await service.submit_answer(session, bank, GUILD, user_id, text, day + timedelta(minutes=5))
     state = await review.review_state(db, GUILD, user_id, "overfit-lite")
