@@ -273,16 +273,22 @@ async def daily_send(
     )
 
 
+async def _post_of(session: AsyncSession, occurrence: Occurrence) -> QuestionPost | None:
+    """The daily post of a ledger occurrence (keyed by the guild-local date)."""
+    return await session.scalar(
+        select(QuestionPost).where(
+            QuestionPost.guild_id == occurrence.guild_id,
+            QuestionPost.local_date == date.fromisoformat(occurrence.key),
+        )
+    )
+
+
 async def record_message(
     session: AsyncSession, occurrence: Occurrence, message_id: int | None, now: datetime
 ) -> None:
     """The daily post went out: remember its message and claim its thread (caller commits)."""
     guild_id, key = occurrence.guild_id, occurrence.key
-    post = await session.scalar(
-        select(QuestionPost).where(
-            QuestionPost.guild_id == guild_id, QuestionPost.local_date == date.fromisoformat(key)
-        )
-    )
+    post = await _post_of(session, occurrence)
     if post is None:
         return
     post.message_id = message_id
@@ -308,12 +314,7 @@ async def record_thread(
     session: AsyncSession, occurrence: Occurrence, thread_id: int | None, now: datetime
 ) -> None:
     """The daily post's thread was created (caller commits)."""
-    guild_id, key = occurrence.guild_id, occurrence.key
-    post = await session.scalar(
-        select(QuestionPost).where(
-            QuestionPost.guild_id == guild_id, QuestionPost.local_date == date.fromisoformat(key)
-        )
-    )
+    post = await _post_of(session, occurrence)
     if post is not None:
         post.thread_id = thread_id
 
