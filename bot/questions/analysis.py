@@ -23,11 +23,16 @@ from bot.questions.normalize import (
 
 Lang = Literal["en", "zh"]
 
-# List fragments split at commas, semicolons, 、, slashes, colons and "and" / 和 …, not at
-# brackets: "sinusoidal (original paper)" is a term with its gloss, not two bare terms.
+# List fragments split at commas, semicolons, 、, slashes, colons, "and" / 和 … and spaces
+# between Chinese words ("编码器 解码器 判别器"), not at brackets: "sinusoidal (original
+# paper)" is a term with its gloss, not two bare terms.
 _FRAGMENT_SPLIT = re.compile(
-    r"[,，、;；/|:：]+|\s+(?:and|or|plus|&)\s+|以及|和|与|或|及", re.IGNORECASE
+    r"[,，、;；/|:：]+|\s+(?:and|or|plus|&)\s+|以及|和|与|或|及"
+    r"|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])",
+    re.IGNORECASE,
 )
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")  # "human-in-the-loop" is one term in a list
+LIST_TERM_WORDS = 2  # a list item of up to two words without a function word is a term
 _ZH_FUNCTION_RE = re.compile(f"[{''.join(sorted(ZH_FUNCTION_CHARS))}]")
 
 
@@ -117,16 +122,18 @@ def is_bare(sentence: str, tokens: Sequence[str], matched: int) -> bool:
     return len(fragments) >= 3 and sum(map(_bare_fragment, fragments)) >= 0.8 * len(fragments)
 
 
-def is_bare_term(tokens: Sequence[str]) -> bool:
-    """No function word and at most two words (a CJK run counts one per three characters,
-    as Chinese terms run to 4-6 characters: 权重整体变小): a term, not an explanation."""
+def is_bare_term(tokens: Sequence[str], words: int = 2) -> bool:
+    """No function word and at most `words` words (a CJK run counts one per three
+    characters, as Chinese terms run to 4-6 characters: 权重整体变小): a term, not an
+    explanation."""
     if any(map(_function_word, tokens)):
         return False
-    return sum(math.ceil(len(t) / 3) if is_cjk(t) else 1 for t in tokens) <= 2
+    return sum(math.ceil(len(t) / 3) if is_cjk(t) else 1 for t in tokens) <= words
 
 
 def _bare_fragment(fragment: str) -> bool:
-    return is_bare_term(tokenize(fragment))
+    joined = _HYPHENATED.sub(lambda m: m.group().replace("-", ""), fragment)
+    return is_bare_term(tokenize(joined), LIST_TERM_WORDS)
 
 
 def _function_word(token: str) -> bool:

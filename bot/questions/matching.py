@@ -221,6 +221,13 @@ class Pattern:
     ids: tuple[int, ...]
     parts: tuple[str, ...]
     negative: bool = False
+    tight: tuple[bool, ...] = ()  # per part: follows the previous one across a degree word
+
+
+# Degree words a Chinese pattern may write between its words (训练很稳定), and those an
+# answer may put there instead; not 更/最/超 in patterns, which start words (更新, 最大化)
+_ZH_PATTERN_DEGREE = re.compile("很|非常|特别|十分|相当|极其|更加|挺")
+_ZH_ANSWER_DEGREE = re.compile("非常|特别|十分|相当|极其|更加|越来越|比较|超级|很|挺|最|更|太")
 
 
 def compile_pattern(pattern: str, vocabulary: Vocabulary) -> Pattern | None:
@@ -228,8 +235,13 @@ def compile_pattern(pattern: str, vocabulary: Vocabulary) -> Pattern | None:
     tokens = tokenize(pattern)
     negative = has_cue(tokens)
     if any(is_cjk(token) for token in tokens):
-        parts = tuple(part for part in (normalize_part(p) for p in pattern.split()) if part)
-        return Pattern((), parts, negative) if parts else None
+        parts: list[str] = []
+        tight: list[bool] = []
+        for written in pattern.split():
+            pieces = [p for p in _ZH_PATTERN_DEGREE.split(normalize_part(written)) if p]
+            parts.extend(pieces)
+            tight.extend(i > 0 for i in range(len(pieces)))
+        return Pattern((), tuple(parts), negative, tuple(tight)) if parts else None
     words = [t for t in tokens if t not in _PATTERN_FILLER] or tokens
     ids = tuple(vocabulary.add(word) for word in words)
     return Pattern(ids, (), negative) if words else None
@@ -264,10 +276,18 @@ def match_pattern_en(
 
 
 def match_pattern_zh(pattern: Pattern, clause: str) -> tuple[int, int] | None:
-    """Span of the pattern's parts found in order inside one clause's joined text."""
+    """Span of the pattern's parts found in order inside one clause's joined text; a part
+    the pattern wrote after a degree word (训练很稳定) follows the previous one directly or
+    across any degree word (训练非常稳定, 训练最稳定)."""
     at = first = -1
-    for part in pattern.parts:
-        found = clause.find(part, at + 1 if at >= 0 else 0)
+    for index, part in enumerate(pattern.parts):
+        if pattern.tight and pattern.tight[index]:
+            degree = _ZH_ANSWER_DEGREE.match(clause, at + 1)
+            found = at + 1 + (degree.end() - degree.start() if degree else 0)
+            if not clause.startswith(part, found):
+                return None
+        else:
+            found = clause.find(part, at + 1 if at >= 0 else 0)
         if found < 0:
             return None
         first = found if first < 0 else first

@@ -151,6 +151,32 @@ _SEGMENT_RE = re.compile(
 )
 
 
+# Shorthand ML people write, read as the words it stands for (answers only; folded, whole
+# tokens, none that means something else in the field: not "cv", which is also vision)
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "wd": ("weight", "decay"),
+    "es": ("early", "stopping"),
+    "lr": ("learning", "rate"),
+    "bn": ("batch", "normalization"),
+    "ln": ("layer", "normalization"),
+    "gd": ("gradient", "descent"),
+    "sgd": ("stochastic", "gradient", "descent"),
+    "rf": ("random", "forest"),
+    "nn": ("neural", "network"),
+    "nns": ("neural", "networks"),
+    "val": ("validation",),
+    "aug": ("augmentation",),
+    "attn": ("attention",),
+    "params": ("parameters",),
+    "fp": ("false", "positive"),
+    "fn": ("false", "negative"),
+    "fps": ("false", "positives"),
+    "fns": ("false", "negatives"),
+    "ft": ("fine", "tuning"),
+    "pe": ("positional", "encoding"),
+}
+
+
 def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, the index of its source character.
 
@@ -193,7 +219,7 @@ def segment(text: str) -> Segments:
             out.piece_clause.append(clause)
             piece.clear()
 
-    def add(token: str, start: int, starts_clause: bool, starts_piece: bool) -> None:
+    def add(token: str, start: int, end: int, starts_clause: bool, starts_piece: bool) -> None:
         nonlocal clause, new_clause, clause_used
         if (starts_clause or new_clause) and clause_used:
             end_piece()
@@ -206,20 +232,24 @@ def segment(text: str) -> Segments:
         if not piece:
             piece_span[0] = start
         piece.append(token)
-        piece_span[1] = start + len(token)
+        piece_span[1] = end
         line.append(token)
 
     for match in _SEGMENT_RE.finditer(folded):
         cjk, word, stop, mark, list_mark = match.groups()
         if word is not None:
-            add(word, match.start(), word in _CLAUSE_WORDS, word in _PIECE_WORDS)
+            start, end = match.span()
+            first, *rest = ABBREVIATIONS.get(word, (word,))
+            add(first, start, end, word in _CLAUSE_WORDS, word in _PIECE_WORDS)
+            for part in rest:
+                add(part, start, end, False, False)
         elif cjk is not None:
             offset = match.start()
             for part in _ZH_SPLIT_RE.split(cjk):
                 if part:
                     conj = offset != match.start() or part != cjk
                     hard = conj and _ZH_CLAUSE_RE.match(part) is not None
-                    add(part, offset, hard, conj and not hard)
+                    add(part, offset, offset + len(part), hard, conj and not hard)
                     offset += len(part)
         elif stop is not None:
             end_piece()

@@ -50,8 +50,10 @@ _EN_DISMISSIVE = frozenset(
     "hurts hurt harmful waste".split()
 )
 _EN_NOT_DISMISSING = frozenset({"connection", "connections", "layer", "layers", "gram", "grams"})
-_EN_ANAPHORS = frozenset("them it that these those all everything any".split())
-_EN_NOT_NEGATING = frozenset({"only", "just", "merely", "longer", "matter", "doubt"})
+_EN_ANAPHORS = frozenset("them it that these those everything".split())
+_EN_QUANTIFIERS = frozenset({"all", "any"})  # anaphoric only as "all of …"/"any of …" or alone
+_EN_NOT_NEGATING = frozenset({"only", "just", "merely"})  # "not only", "not just"
+_EN_NO_IDIOMS = frozenset({"longer", "matter", "doubt"})  # "no matter", not "doesn't matter"
 _EN_AUXILIARIES = (
     frozenset(
         "do does did is are was were be been will would should shall can could may might "
@@ -173,7 +175,9 @@ def en_cues(tokens: Sequence[str]) -> list[int]:
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token in _EN_CUES or (token == "t" and i and tokens[i - 1] in _EN_CONTRACTED):
-            if following not in _EN_NOT_NEGATING:
+            if following not in _EN_NOT_NEGATING and not (
+                token == "no" and following in _EN_NO_IDIOMS
+            ):
                 found.append(i)
         elif token in _EN_DISMISSIVE and following not in _EN_NOT_DISMISSING:
             found.append(i)
@@ -183,7 +187,18 @@ def en_cues(tokens: Sequence[str]) -> list[int]:
 def en_dismissals(tokens: Sequence[str], cues: Sequence[int]) -> list[int]:
     """Cues that point back at everything said before them in the sentence: "so I'd skip
     all of that", "I wouldn't bother with any of them"."""
-    return [c for c in cues if any(t in _EN_ANAPHORS for t in tokens[c + 1 : c + 4])]
+    return [c for c in cues if any(_anaphoric(tokens, k) for k in range(c + 1, c + 4))]
+
+
+def _anaphoric(tokens: Sequence[str], k: int) -> bool:
+    """Whether the token at `k` points back ("skip them", "any of that", "skip it all"), not
+    forward as a determiner ("can't lean on any single path")."""
+    if k >= len(tokens):
+        return False
+    if tokens[k] in _EN_ANAPHORS:
+        return True
+    following = tokens[k + 1] if k + 1 < len(tokens) else ""
+    return tokens[k] in _EN_QUANTIFIERS and (following == "of" or not following.isalpha())
 
 
 def en_negated(

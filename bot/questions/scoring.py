@@ -21,19 +21,23 @@ How a short answer is scored (`score`):
    a small edit distance (typos), all within a few tokens of each other, in any order
    ("augmenting the data" covers "data augmentation"). Chinese: the alias appears as a
    substring, or with up to two characters inserted between its characters (数据的增强).
-   Code-switched answers are matched both ways. Details in `bot.questions.matching`.
+   Code-switched answers are matched both ways. Shorthand in the answer reads as the words
+   it stands for (wd → weight decay, ES → early stopping; `normalize.ABBREVIATIONS`).
+   Details in `bot.questions.matching`.
 5. Polarity (`bot.questions.polarity`). A match that a negation governs ("dropout does not
    help", "我不会用早停", "训练不稳定" for 训练稳定) or whose clause uses the opposite of the
    point's own terms ("L1 makes weights dense" against sparsity, "high bias means the model
    overfits" against underfitting) earns nothing.
 6. Misconceptions. Each question lists classic wrong claims with patterns matched within
-   one clause; a clause stating one (not negated) earns no key point, the point it
+   one clause (a Chinese pattern's degree word stands for any: 很稳定 ≈ 非常稳定 ≈ 稳定); a
+   clause stating one (not negated) earns no key point, the point it
    contradicts is not credited anywhere in the answer, and each distinct misconception
    costs `MISCONCEPTION_PENALTY` points. Feedback names it and gives its correction.
 7. Keyword dumps. A point earns its full weight only if some sentence that matches it is
    more than a bare list. A sentence matching 2+ points is *bare* when it is a list (3+
-   fragments split at commas, semicolons, 、, "and", 和 ..., at least 80 % of them bare
-   terms: at most two units and no function word) or when it matches 3+ points in a run of
+   fragments split at commas, semicolons, 、, "and", 和, spaces between Chinese words ...,
+   at least 80 % of them bare terms: at most two units, a hyphenated term counting one, and
+   no function word) or when it matches 3+ points in a run of
    English terms without a single function word ("dropout weight decay early stopping").
    Consecutive sentences that are each a single bare term (a list written one per line)
    are bare too. Points matched only in bare sentences earn `BARE_CREDIT` of their weight;
@@ -52,6 +56,10 @@ How a short answer is scored (`score`):
    units), beats every other point of the question on that piece by `SEMANTIC_MARGIN`, and
    the piece does not invert the point. Clauses of several pieces are embedded whole too.
    The evidence is the clause of that piece. Semantic credit only adds.
+9. Arguing against. When at least `DISMISSIVE_CLAUSES` clauses, and `DISMISSIVE_SHARE` of
+   all clauses, carry a negation or dismissal and earn no point ("regularization is
+   useless", 没必要用 RAG; not modesty such as "not sure about the rest"), the answer argues
+   against the ideas: the score is capped at `DISMISSIVE_CAP`, reason ``"dismissive"``.
 
 Score. Core points carry `CORE_SHARE` of the scale and bonus points the rest (a question
 without bonus points puts all of it on core): covering every core point with no
@@ -61,25 +69,25 @@ rounded to one decimal. `reason` is set whenever a rule above decided or limited
 
 Calibration. The numbers below were chosen by `benchmarks/calibrate_grader.py`, a grid
 search over thresholds 0.45-0.6 (short pieces 0.55-0.7), margins 0-0.1, penalties 1-3 and
-minimum piece sizes 2-3, on the tuning answers only (`tests/questions/golden/
-tune.yaml`, `dev.yaml` and `tests/questions/golden.yaml`: 325 human-graded answers). It
+minimum piece sizes 2-3, on the tuning answers only (`tests/questions/golden/tune.yaml`,
+`dev.yaml`, `dev2.yaml` and `tests/questions/golden.yaml`: 420 human-graded answers). It
 maximizes overall Spearman + half the worse of the paraphrase and false-claim Spearman −
 2 × the share of gross misses, among the settings that keep every wrong or trivial answer of
-the expert review under 2 (the bank's own requirement). Chosen: threshold 0.55, 0.65 for
-pieces under 6 units, margin 0.1, penalty 2, pieces of at least 3 units (a cap on the score
-of an answer stating a misconception was tried too and changed nothing); on the
-tuning answers Spearman 0.876 (lexical only 0.803). `tests/questions/golden/heldout.yaml`
-(95 answers) took no part in any choice; measured once with these numbers: Spearman 0.745
-(lexical only 0.546), paraphrases 0.58, false claims 0.59, complete answers under 7: 5 of 23,
-worthless answers over 2: 12 of 31. The encoder places a statement near its topic, not its
-truth, so a false claim in the right words still earns credit unless a misconception pattern
-or a polarity rule catches it.
+the expert review under 2 (the bank's own requirement). Chosen: threshold 0.45, 0.65 for
+pieces under 6 units, margin 0.1, penalty 2, pieces of at least 2 units; on the tuning
+answers Spearman 0.875 (lexical only 0.779). `tests/questions/golden/heldout.yaml` (123
+answers, written after these rules) took no part in any choice; measured once: Spearman
+0.764 (lexical only 0.612; 0.757 with the rules and numbers before this round), paraphrases
+0.62, false claims 0.49, complete answers under 7: 8 of 38, worthless answers over 2: 11 of
+28. The encoder places a statement near its topic, not its truth, so a false claim in the
+right words still earns credit unless a misconception pattern or a polarity rule catches it.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -142,12 +150,15 @@ PROMPT_SHARE = 0.6
 BARE_CREDIT = 0.25
 CORE_SHARE = 0.9
 MISCONCEPTION_PENALTY = 2.0
-SEMANTIC_THRESHOLD = 0.55
+SEMANTIC_THRESHOLD = 0.45
 SEMANTIC_THRESHOLD_SHORT = 0.65  # for pieces under SEMANTIC_LONG units ("use tools")
 SEMANTIC_LONG = 6
 SEMANTIC_MARGIN = 0.1
-SEMANTIC_MIN_SIZE = 3
+SEMANTIC_MIN_SIZE = 2
 PHRASING_MIN_SIZE = 3  # a part of a reference phrasing needs this many units to stand alone
+DISMISSIVE_CLAUSES = 2  # an answer arguing against needs this many negated clauses …
+DISMISSIVE_SHARE = 0.4  # … making at least this share of its clauses
+DISMISSIVE_CAP = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +239,7 @@ class _Unit:
     negative: bool
     threshold: float
     clause: str
+    clause_index: int
 
 
 @dataclass(slots=True)
@@ -242,6 +254,7 @@ class _Work:
     stated: dict[int, int] = field(default_factory=dict)  # misconception → clause
     bare: set[int] = field(default_factory=set)
     dismissed: dict[int, int] = field(default_factory=dict)  # sentence → "skip all of that"
+    semantic_clauses: set[int] = field(default_factory=set)  # clauses credited by meaning
 
     def __post_init__(self) -> None:
         for cue in en_dismissals(self.answer.tokens, self.cues):
@@ -578,8 +591,10 @@ class Rubric:
             )
             threshold = SEMANTIC_THRESHOLD if size >= SEMANTIC_LONG else SEMANTIC_THRESHOLD_SHORT
             text = " ".join(parts.pieces[i] for i in group)
-            quoted = parts.clause_text(parts.piece_clause[group[0]])
-            units.append(_Unit(text, tokens, negative, threshold, quoted))
+            clause = parts.piece_clause[group[0]]
+            units.append(
+                _Unit(text, tokens, negative, threshold, parts.clause_text(clause), clause)
+            )
         return units
 
     def _match_semantically(
@@ -617,6 +632,7 @@ class Rubric:
                     and not point.terms.inverted(unit.tokens)
                 ):
                     credits[index] = (1.0, unit.clause, True)
+                    work.semantic_clauses.add(unit.clause_index)
                     break
 
     def _feedback(
@@ -661,6 +677,8 @@ class Rubric:
         raw -= MISCONCEPTION_PENALTY * len(stated)
         dump = bare_only >= 2 and 2 * bare_only >= covered
         reason = "keyword_dump" if dump else "misconception" if stated else None
+        if self._dismissive(work, credits):
+            raw, reason = min(raw, DISMISSIVE_CAP), "dismissive"
         return Feedback(
             round(min(10.0, max(0.0, raw)), 1),
             tuple(results),
@@ -669,6 +687,26 @@ class Rubric:
             stated,
             graded_by,
         )
+
+    def _dismissive(self, work: _Work, credits: Sequence[tuple[float, str, bool] | None]) -> bool:
+        """Whether the answer mostly argues against the ideas: at least `DISMISSIVE_CLAUSES`
+        clauses, and `DISMISSIVE_SHARE` of its clauses, are negated or dismissive and earn no
+        point ("regularization is useless", "没必要用 RAG", "skip all of that")."""
+        answer = work.answer
+        earning = set(work.semantic_clauses)
+        for point_hits, credit in zip(work.hits, credits, strict=True):
+            if credit is not None:
+                earning.update(point_hits)
+        clauses = [
+            (index, tokens)
+            for index, tokens in enumerate(self._clause_tokens(answer))
+            if text_size(tokens) >= MIN_UNITS
+        ]
+        against = sum(
+            index not in earning and has_cue(tokens) and not _hedge(tokens)
+            for index, tokens in clauses
+        )
+        return against >= DISMISSIVE_CLAUSES and against >= DISMISSIVE_SHARE * len(clauses)
 
     @staticmethod
     def _misconception_result(
@@ -695,6 +733,17 @@ class Rubric:
             for p in self._points
         )
         return Feedback(0.0, points, reason, lang)
+
+
+_ZH_HEDGE = re.compile("不太?(?:清楚|确定|了解|知道|记得)|记不清")
+_EN_HEDGE = re.compile(r"\bnot sure\b|\bdon t know\b|\bdon t remember\b")
+
+
+def _hedge(tokens: Sequence[str]) -> bool:
+    """Modesty, not an argument against: "not sure about the rest", 别的不太清楚."""
+    zh = "".join(t for t in tokens if is_cjk(t))
+    en = " ".join(t for t in tokens if not is_cjk(t))
+    return _ZH_HEDGE.search(zh) is not None or _EN_HEDGE.search(en) is not None
 
 
 def _phrasings(*texts: str | None) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.questions.bank import build_bank
-from bot.questions.scoring import MISCONCEPTION_PENALTY, Feedback, score
+from bot.questions.scoring import DISMISSIVE_CAP, MISCONCEPTION_PENALTY, Feedback, score
 
 BANK = build_bank(
     [
@@ -52,7 +52,7 @@ questions:
       - id: l2_sparse
         contradicts: l2_shrinks
         label: {en: "L2 makes weights sparse", zh: "L2 让权重稀疏"}
-        patterns: {en: ["l2 sparse", "l2 exactly zero"], zh: ["L2 稀疏"]}
+        patterns: {en: ["l2 sparse", "l2 exactly zero"], zh: ["L2 权重很稀疏"]}
         correction: {en: "L2 shrinks weights but rarely makes them exactly zero.", zh: "L2 让权重变小，但很少变成零。"}
 """,
         )
@@ -142,3 +142,39 @@ def test_multiplication_sign_matches_x() -> None:
 def test_chinese_keyword_lists_with_long_items_are_dumps() -> None:
     feedback = grade("稀疏权重、权重整体变小、1x1卷积")
     assert feedback.reason == "keyword_dump"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sparse weights are a myth. L2 never shrinks all weights, and weight decay is useless.",
+        "我觉得没必要纠结稀疏权重。L2 也不会让权重整体变小，1x1卷积更没用。",
+    ],
+)
+def test_an_answer_arguing_against_the_ideas_is_capped(text: str) -> None:
+    feedback = grade(text)
+    assert feedback.reason == "dismissive" and feedback.score <= DISMISSIVE_CAP
+
+
+def test_correct_negations_and_modesty_are_not_dismissive() -> None:
+    modest = grade(
+        "L1 gives sparse weights. L2 shrinks all weights smoothly. Not sure about the rest."
+    )
+    assert modest.reason is None and modest.score == 9.0
+    one = grade("L1 gives sparse weights, not dense ones. L2 shrinks all weights smoothly.")
+    assert one.reason is None and one.score == 9.0
+
+
+def test_chinese_patterns_accept_any_degree_word() -> None:
+    # the pattern is "L2 权重很稀疏"
+    for text in ("L2 会让权重非常稀疏。", "L2 让权重稀疏。", "L2 让权重最稀疏。"):
+        assert [m.id for m in grade(text).misconceptions] == ["l2_sparse"], text
+    for text in ("L2 让权重不稀疏。", "L2 的权重衰减得很平滑，稀疏的是 L1。"):
+        assert not grade(text).misconceptions, text
+
+
+def test_hyphenated_and_space_separated_lists_are_dumps() -> None:
+    assert grade("sparse weights, weight decay, 1x1 convolution, human-in-the-loop").reason == (
+        "keyword_dump"
+    )
+    assert grade("稀疏权重 权重衰减 压到零").reason == "keyword_dump"

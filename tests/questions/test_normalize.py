@@ -60,7 +60,7 @@ def test_tokenize_separates_scripts_and_drops_punctuation() -> None:
 def test_segment_pairs_original_sentences_with_folded_tokens() -> None:
     parts = segment("Use Ｄｒｏｐｏｕｔ！用權重衰減。  ＬＲ warmup\n\n")
     assert parts.sentences == ["Use Ｄｒｏｐｏｕｔ！", "用權重衰減。", "ＬＲ warmup"]
-    assert parts.lines == [["use", "dropout"], ["用权重衰减"], ["lr", "warmup"]]
+    assert parts.lines == [["use", "dropout"], ["用权重衰减"], ["learning", "rate", "warmup"]]
     # folding changes the length here (ligature, ß): offsets are mapped back
     parts = segment("The ﬁrst step. Straße two！Three")
     assert parts.sentences == ["The ﬁrst step.", "Straße two！", "Three"]
@@ -125,3 +125,11 @@ def test_stem_keeps_short_and_non_alphabetic_tokens() -> None:
     assert stem("l2") == "l2"
     assert stem("gan") == "gan"
     assert stem("early") == "early"
+
+
+def test_shorthand_reads_as_the_words_it_stands_for() -> None:
+    parts = segment("wd 1e-4, ES on val loss; CV tasks")
+    assert parts.piece_tokens[0] == ["weight", "decay", "1e", "4"]
+    assert parts.piece_tokens[1] == ["early", "stopping", "on", "validation", "loss"]
+    assert parts.piece_tokens[2] == ["cv", "tasks"]  # vision or cross-validation: left alone
+    assert parts.pieces[:2] == ["wd 1e-4", "ES on val loss"]  # evidence keeps the wording

@@ -8,6 +8,7 @@ from bot.questions.normalize import tokenize
 from bot.questions.polarity import (
     Terms,
     en_cues,
+    en_dismissals,
     en_negated,
     has_cue,
     zh_around_negates,
@@ -146,3 +147,17 @@ SHARP = Terms.of(["GANs give sharp images", "GAN 生成的图像更清晰"])
 )
 def test_opposites(terms: Terms, text: str, inverted: bool) -> None:
     assert terms.inverted(tokenize(text)) is inverted
+
+
+@pytest.mark.parametrize(
+    ("text", "dismissing"),
+    [
+        ("dropout and weight decay, I'd skip all of that", True),
+        ("I wouldn't bother with any of them", True),
+        ("so the net can't lean on any single path", False),
+        ("it does not need all layers", False),
+    ],
+)
+def test_dismissals_point_back_not_forward(text: str, dismissing: bool) -> None:
+    tokens = tokenize(text)
+    assert bool(en_dismissals(tokens, en_cues(tokens))) is dismissing
