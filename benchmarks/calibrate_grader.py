@@ -4,8 +4,8 @@ setting on the held-back part.
 
     .venv/bin/python benchmarks/calibrate_grader.py [--heldout]
 
-Objective on the tuning answers (tests/questions/golden/tune.yaml, dev.yaml, dev2.yaml
-and tests/questions/golden.yaml): overall Spearman + half the worse of the paraphrase and
+Objective on the tuning answers (tests/questions/golden/tune.yaml, dev.yaml, dev2.yaml,
+dev3.yaml and tests/questions/golden.yaml): overall Spearman + half the worse of the paraphrase and
 false-claim Spearman − 2 × (share of grade-3 answers under 7 + share of grade-0 answers
 over 2). Only settings under which every wrong or trivial answer of the expert review
 (tests/questions/regressions/) stays under 2 are eligible: that is the bank's own
@@ -31,6 +31,7 @@ TUNE = [
     GOLDEN / "golden" / "tune.yaml",
     GOLDEN / "golden" / "dev.yaml",
     GOLDEN / "golden" / "dev2.yaml",
+    GOLDEN / "golden" / "dev3.yaml",
     GOLDEN / "golden.yaml",
 ]
 REGRESSIONS = sorted((GOLDEN / "regressions").glob("*.yaml"))

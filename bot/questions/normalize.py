@@ -103,9 +103,40 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
+# Shorthand ML people write, read as the words it stands for (folded, whole tokens, none that
+# means something else in the field: not "cv", which is also vision)
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "wd": ("weight", "decay"),
+    "es": ("early", "stopping"),
+    "lr": ("learning", "rate"),
+    "bn": ("batch", "normalization"),
+    "ln": ("layer", "normalization"),
+    "gd": ("gradient", "descent"),
+    "sgd": ("stochastic", "gradient", "descent"),
+    "rf": ("random", "forest"),
+    "nn": ("neural", "network"),
+    "nns": ("neural", "networks"),
+    "val": ("validation",),
+    "aug": ("augmentation",),
+    "attn": ("attention",),
+    "params": ("parameters",),
+    "fp": ("false", "positive"),
+    "fn": ("false", "negative"),
+    "fps": ("false", "positives"),
+    "fns": ("false", "negatives"),
+    "ft": ("fine", "tuning"),
+    "pe": ("positional", "encoding"),
+}
+
+
 def tokenize(text: str) -> list[str]:
-    """Folded tokens: CJK runs and Latin/digit runs; punctuation and spacing dropped."""
-    return _TOKEN_RE.findall(fold(text))
+    """Folded tokens: CJK runs and Latin/digit runs, shorthand spelled out (`ABBREVIATIONS`:
+    answers, aliases and patterns alike); punctuation and spacing dropped."""
+    return [word for token in _TOKEN_RE.findall(fold(text)) for word in _spelled(token)]
+
+
+def _spelled(token: str) -> tuple[str, ...]:
+    return ABBREVIATIONS.get(token, (token,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,32 +180,6 @@ _ZH_CLAUSE_RE = re.compile(_ZH_CLAUSE)
 _SEGMENT_RE = re.compile(
     f"([{_CJK_CHARS}]+)|([^\\W_{_CJK_CHARS}]+)|({_BREAK})|([,;:])|([、()\\[\\]])"
 )
-
-
-# Shorthand ML people write, read as the words it stands for (answers only; folded, whole
-# tokens, none that means something else in the field: not "cv", which is also vision)
-ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "wd": ("weight", "decay"),
-    "es": ("early", "stopping"),
-    "lr": ("learning", "rate"),
-    "bn": ("batch", "normalization"),
-    "ln": ("layer", "normalization"),
-    "gd": ("gradient", "descent"),
-    "sgd": ("stochastic", "gradient", "descent"),
-    "rf": ("random", "forest"),
-    "nn": ("neural", "network"),
-    "nns": ("neural", "networks"),
-    "val": ("validation",),
-    "aug": ("augmentation",),
-    "attn": ("attention",),
-    "params": ("parameters",),
-    "fp": ("false", "positive"),
-    "fn": ("false", "negative"),
-    "fps": ("false", "positives"),
-    "fns": ("false", "negatives"),
-    "ft": ("fine", "tuning"),
-    "pe": ("positional", "encoding"),
-}
 
 
 def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -239,7 +244,7 @@ def segment(text: str) -> Segments:
         cjk, word, stop, mark, list_mark = match.groups()
         if word is not None:
             start, end = match.span()
-            first, *rest = ABBREVIATIONS.get(word, (word,))
+            first, *rest = _spelled(word)
             add(first, start, end, word in _CLAUSE_WORDS, word in _PIECE_WORDS)
             for part in rest:
                 add(part, start, end, False, False)
