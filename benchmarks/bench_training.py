@@ -17,6 +17,9 @@ import numpy as np
 COLUMNS = (
     ("cnn", "accuracy"),
     ("cnn", "svc_baseline_accuracy"),
+    ("cnn", "uploads_accuracy"),
+    ("cnn", "uploads_false_reject_rate"),
+    ("cnn", "uploads_detection_rate"),
     ("cnn", "wall_time_s"),
     ("gan", "conditional_accuracy"),
     ("gan", "frechet_distance"),
@@ -53,6 +56,9 @@ def run_seed(seed: int, out_dir: Path) -> dict[tuple[str, str], float]:
             )
             print(f"seed {seed} gan gates: {card['gates']}")
         else:
+            held = values["uploads"]["heldback"]  # the evaluation set's held-back part
+            values.update({f"uploads_{name}": held[name] for name in
+                           ("accuracy", "false_reject_rate", "detection_rate")})  # fmt: skip
             print(f"seed {seed} cnn gates: {card['gates']}")
         figures.update({(kind, name): float(values[name]) for k, name in COLUMNS if k == kind})
     return figures

@@ -30,9 +30,10 @@ from bot.db.models import BotState, ScheduledPost
 from bot.delivery import Delivery
 from bot.errors import UserError
 from bot.guilds import get_settings
-from bot.i18n import pick_lang, t
+from bot.i18n import catalog, normalize_lang, pick_lang, t
 from bot.interactions import client_of
 from bot.ledger import Occurrence
+from bot.onboarding import claim_greeting
 from bot.scheduling import Scheduler
 from bot.translator import CatalogTranslator
 
@@ -247,13 +248,52 @@ class AiclubBot(commands.AutoShardedBot):
                 return
             except (discord.HTTPException, TypeError) as exc:
                 log.warning("alert channel of guild %s failed: %s", occurrence.guild_id, exc)
-        guild = self.get_guild(occurrence.guild_id)
-        owner_id = guild.owner_id if guild is not None else None
+        owner_id = await self._owner_id(occurrence.guild_id)
         if owner_id is None:
             log.warning("guild %s: nobody to tell that %s failed", occurrence.guild_id, occurrence)
             return
         owner = self.get_user(owner_id) or await self.fetch_user(owner_id)
         await owner.send(text, nonce=nonce, allowed_mentions=none)
+
+    async def _owner_id(self, guild_id: int) -> int | None:
+        """The guild owner's id, asking Discord when the guild is not cached yet (a post
+        caught up at start-up fails before the gateway filled the cache)."""
+        guild = self.get_guild(guild_id)
+        if guild is None:
+            try:
+                guild = await self.fetch_guild(guild_id)
+            except discord.NotFound:
+                return None
+        return guild.owner_id
+
+    # ------------------------------------------------------------------ new servers
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Greet a new server once, pointing at /setup: its system channel, else the owner's DMs."""
+        async with self.db.session() as session:
+            if not await claim_greeting(session, guild.id, self.clock.now()):
+                return
+        text = t(normalize_lang(str(guild.preferred_locale)), "setup.greeting")
+        system = guild.system_channel
+        if (
+            system is not None
+            and system.permissions_for(guild.me).send_messages
+            and await self._greet(guild, system, text)
+        ):
+            return
+        if guild.owner_id is not None:
+            owner = guild.owner or self.get_user(guild.owner_id)
+            await self._greet(guild, owner or await self.fetch_user(guild.owner_id), text)
+
+    async def _greet(
+        self, guild: discord.Guild, target: discord.abc.Messageable, text: str
+    ) -> bool:
+        """Send the greeting to ``target``; False (logged) if Discord refused it."""
+        try:
+            await target.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("greeting guild %s in %s failed: %s", guild.id, target, exc)
+            return False
+        return True
 
     # ------------------------------------------------------------------ errors
     async def on_app_command_error(
@@ -268,7 +308,7 @@ class AiclubBot(commands.AutoShardedBot):
         if isinstance(original, UserError):
             message = t(lang, original.key, **original.params)
         elif isinstance(error, app_commands.MissingPermissions):
-            perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            perms = permission_names(lang, error.missing_permissions)
             message = t(lang, "errors.missing_permissions", permissions=perms)
         elif isinstance(original, app_commands.NoPrivateMessage):
             message = t(lang, "errors.guild_only")
@@ -298,7 +338,25 @@ class AiclubBot(commands.AutoShardedBot):
         await self.db.close()
 
 
-ALERT_KINDS = ("daily_question", "daily_thread", "daily_reveal", "event_reminder", "weekly_digest")
+def permission_names(lang: str, names: Iterable[str]) -> str:
+    """Permissions as Discord's client names them in ``lang`` ('Manage Server', '管理服务器')."""
+    labels = [
+        t(lang, f"permissions.{name}")
+        if f"permissions.{name}" in catalog("en")
+        else name.replace("_", " ").title()
+        for name in names
+    ]
+    return t(lang, "permissions.separator").join(labels)
+
+
+ALERT_KINDS = (
+    "daily_question",
+    "daily_thread",
+    "daily_reveal",
+    "event_reminder",
+    "event_change",
+    "weekly_digest",
+)
 
 
 async def ledger_channel(session: AsyncSession, occurrence: Occurrence) -> int | None:

@@ -10,6 +10,9 @@ which runs the kind's ``send`` (every Discord message of it carries the determin
   up again by the sweep while the kind's window lasts;
 - a permanent fault (403, 404, anything else) → ``failed`` and the server's admins are told.
 
+Telling the admins is itself a ledger row (kind ``alert``, keyed by the reason and the
+failed row's id): claimed once, and retried like any post when Discord fails transiently.
+
 ``sweep`` (every minute and at start) takes up retries whose time came and rows whose
 process died (lease ran out), and fails rows whose window ended, telling the admins.
 No database session is open while Discord is called.
@@ -33,6 +36,8 @@ from bot.db.engine import Database
 from bot.ledger import Occurrence
 
 log = logging.getLogger(__name__)
+ALERT_KIND = "alert"
+ALERT_WINDOW = timedelta(hours=24)
 FULL_SWEEP = timedelta(hours=6)
 SWEEP_EVERY = timedelta(minutes=1)
 
@@ -89,6 +94,7 @@ class Delivery:
         self._wake: datetime | None = None
         self._last_full: datetime | None = None
         self.on_wake: Callable[[datetime], None] | None = None
+        self.register(Kind(ALERT_KIND, self._send_alert))
 
     def register(self, kind: Kind) -> None:
         """Deliver ``kind.name`` rows with ``kind`` (a cog registers its kinds on load)."""
@@ -199,7 +205,27 @@ class Delivery:
             await self._tell(occurrence, reason_of(exc), error)
 
     async def _tell(self, occurrence: Occurrence, reason: str, error: str) -> None:
-        try:
-            await self.alert(occurrence, reason, error)
-        except Exception:  # telling is best effort: the ledger already holds the reason
-            log.exception("could not tell the admins of guild %s", occurrence.guild_id)
+        """Claim and deliver the alert of a failed row (once; retried like a post)."""
+        if occurrence.kind == ALERT_KIND:
+            log.error("could not tell the admins of guild %s: %s", occurrence.guild_id, error)
+            return
+        now = self.clock.now()
+        async with self.db.session() as session:
+            row_id = await ledger.row_id(session, occurrence)
+            if row_id is None:
+                return
+            alert = Occurrence(occurrence.guild_id, ALERT_KIND, f"{reason}|{row_id}")
+            claimed = await ledger.claim(
+                session, alert.guild_id, alert.kind, alert.key, now, expires_at=now + ALERT_WINDOW
+            )
+        if claimed:
+            await self.deliver(alert)
+
+    async def _send_alert(self, alert: Occurrence) -> None:
+        reason, row_id = alert.key.split("|", 1)
+        async with self.db.session() as session:
+            failed = await ledger.occurrence_of(session, int(row_id))
+        if failed is None:
+            raise Undeliverable(f"ledger row {row_id} is gone")
+        occurrence, error = failed
+        await self.alert(occurrence, reason, error.removeprefix(ledger.GAVE_UP))

@@ -26,6 +26,18 @@ def _leaves(item: app_commands.Command | app_commands.Group) -> Iterator[app_com
         yield item
 
 
+def _shown_name(item: app_commands.Command | app_commands.Group, lang: str) -> str:
+    """`/name` as the reader's command picker shows it; in Chinese with the English name too,
+    which Discord also accepts when typed."""
+    english = f"`/{item.qualified_name}`"
+    if lang != "zh":
+        return english
+    names, parts = command_catalog("zh"), item.qualified_name.split(" ")
+    local = [names.get(".".join(parts[: i + 1]) + ".name", part) for i, part in enumerate(parts)]
+    localized = f"`/{' '.join(local)}`"
+    return english if localized == english else f"{localized} ({english})"
+
+
 def _describe(item: app_commands.Command | app_commands.Group, lang: str) -> str:
     if lang == "zh":
         key = f"{item.qualified_name.replace(' ', '.')}.description"
@@ -44,10 +56,11 @@ def help_sections(
             continue
         if isinstance(item, app_commands.Group):
             lines = tuple(
-                f"`/{leaf.qualified_name}` — {_describe(leaf, lang)}" for leaf in _leaves(item)
+                f"{_shown_name(leaf, lang)} — {_describe(leaf, lang)}" for leaf in _leaves(item)
             )
-            groups.append(HelpSection(f"/{item.name} — {_describe(item, lang)}", lines))
+            title = f"{_shown_name(item, lang)} — {_describe(item, lang)}".replace("`", "")
+            groups.append(HelpSection(title, lines))
         else:
-            general.append(f"`/{item.name}` — {_describe(item, lang)}")
+            general.append(f"{_shown_name(item, lang)} — {_describe(item, lang)}")
     sections = [HelpSection(t(lang, "help.general"), tuple(general))] if general else []
     return sections + groups

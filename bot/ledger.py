@@ -36,6 +36,7 @@ BACKOFF = (
     timedelta(minutes=30),
 )
 OPEN = ("claimed", "sending", "retry")
+GAVE_UP = "gave up at the end of its window: "  # how the error of a row that ran out starts
 
 
 @dataclass(frozen=True, order=True)
@@ -194,7 +195,7 @@ async def expire(session: AsyncSession, now: datetime) -> list[tuple[Occurrence,
     ).all()
     expired = []
     for guild_id, kind, key, error in rows:
-        reason = f"gave up at the end of its window: {error or 'no attempt succeeded'}"[:500]
+        reason = f"{GAVE_UP}{error or 'no attempt succeeded'}"[:500]
         changed = await execute_for_rowcount(
             session,
             update(ScheduledPost)
@@ -218,7 +219,7 @@ async def retry_later(
     when = now + backoff(row.attempts)
     if row.expires_at is None or when >= row.expires_at:
         row.status, row.finished_at = "failed", now
-        row.error = f"gave up at the end of its window: {error}"[:500]
+        row.error = f"{GAVE_UP}{error}"[:500]
         await session.commit()
         return None
     row.status, row.next_attempt_at, row.error = "retry", when, error[:500]
@@ -268,6 +269,19 @@ async def reopen(session: AsyncSession, occurrence: Occurrence, now: datetime) -
     )
     await session.commit()
     return changed == 1
+
+
+async def row_id(session: AsyncSession, occurrence: Occurrence) -> int | None:
+    """The row's id, or None when it was never claimed."""
+    return await session.scalar(select(ScheduledPost.id).where(_where(*_key(occurrence))))
+
+
+async def occurrence_of(session: AsyncSession, row_id: int) -> tuple[Occurrence, str] | None:
+    """The occurrence of the row with this id and its last error ("" if none)."""
+    found = await session.get(ScheduledPost, row_id)
+    if found is None:
+        return None
+    return Occurrence(found.guild_id, found.kind, found.occurrence_key), found.error or ""
 
 
 async def status_of(session: AsyncSession, occurrence: Occurrence) -> str | None:

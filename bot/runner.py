@@ -35,22 +35,40 @@ def settings_or_exit(**overrides: object) -> Settings:
         raise CliError(str(exc), exit_code=2) from None
 
 
-def _parse_start(text: str | None) -> datetime:
+def _parse_start(text: str | None) -> datetime | None:
     if text is None:
-        return datetime.now(UTC).replace(second=0, microsecond=0)
+        return None
     try:
         start = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--start {text!r}: use ISO format, e.g. 2026-12-01T08:00Z") from None
+        raise CliError(
+            f"--start {text!r}: use ISO format, e.g. 2026-12-01T08:00Z", exit_code=2
+        ) from None
     return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
+def _console_database(text: str) -> str:
+    """``--database``: a URL, or an SQLite file (created when missing; kept between runs)."""
+    if "://" in text:
+        return text
+    path = Path(text).expanduser().resolve()
+    if path.is_dir() or not path.parent.is_dir():
+        reason = "is a folder" if path.is_dir() else "is in a folder that does not exist"
+        raise CliError(f"--database {text}: {reason}; give a file such as club.db", exit_code=2)
+    return f"sqlite:///{path}"
 
 
 def console(args: argparse.Namespace) -> int:
     """Run the local simulated guild on a throw-away database unless --database is given."""
     from bot.console import run_console
+    from bot.console.script import viewer_options
 
+    try:
+        viewer_changes = viewer_options(args.locale, args.timezone)
+    except ValueError as exc:
+        raise CliError(str(exc), exit_code=2) from None
     with tempfile.TemporaryDirectory(prefix="aiclub-console-") as tmp:
-        url = args.database or f"sqlite:///{tmp}/console.db"
+        url = _console_database(args.database) if args.database else f"sqlite:///{tmp}/console.db"
         # the simulated clock only moves on :advance, so a cooldown would never expire
         settings = settings_or_exit(database_url=url, ml_cooldown_s=0)
         logging.basicConfig(level=settings.log_level if args.verbose else "WARNING")
@@ -64,7 +82,14 @@ def console(args: argparse.Namespace) -> int:
         return asyncio.run(
             _holding_lock(
                 settings,
-                lambda: run_console(settings, start=start, out_dir=Path(args.out), script=script),
+                lambda: run_console(
+                    settings,
+                    start=start,
+                    out_dir=Path(args.out),
+                    script=script,
+                    viewer_changes=viewer_changes,
+                    raw=args.raw,
+                ),
             )
         )
 
@@ -126,8 +151,33 @@ def run(args: argparse.Namespace) -> int:
 def _console_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--script", metavar="FILE", help="read commands from FILE, not stdin")
     parser.add_argument("--out", default="console-out", help="where attachments are written")
-    parser.add_argument("--start", metavar="ISO", help="simulated start time (default: now)")
-    parser.add_argument("--database", metavar="URL", help="database (default: a temporary file)")
+    parser.add_argument(
+        "--start",
+        metavar="ISO",
+        help="simulated start time (default: now, or where a --database world stopped)",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="FILE",
+        help="keep the world in this SQLite file (or database URL) and resume it on the next run "
+        "(default: a temporary file)",
+    )
+    parser.add_argument(
+        "--locale",
+        action="append",
+        default=[],
+        metavar="MEMBER=LOCALE",
+        help="a member's Discord language, e.g. alice=zh-CN (LOCALE alone: everyone); repeatable",
+    )
+    parser.add_argument(
+        "--timezone",
+        action="append",
+        default=[],
+        metavar="MEMBER=ZONE",
+        help="a member's timezone for <t:…> times, e.g. alice=Asia/Shanghai (ZONE alone: "
+        "everyone); repeatable",
+    )
+    parser.add_argument("--raw", action="store_true", help="show <t:…> timestamps as sent")
     parser.add_argument("--verbose", action="store_true", help="show the bot's log")
 
 

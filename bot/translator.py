@@ -29,6 +29,14 @@ def translation_key(context: app_commands.TranslationContextTypes) -> str | None
     return None
 
 
+def choice_by_name_key(context: app_commands.TranslationContextTypes, text: str) -> str | None:
+    """Catalog key of a choice by its English name: one value ('week') may mean different
+    things in different commands ('this week' on the leaderboard, 'next 7 days' for events)."""
+    if isinstance(context.data, app_commands.Choice) and context.location is Where.choice_name:
+        return f"choice_names.{text}"
+    return None
+
+
 class CatalogTranslator(app_commands.Translator):
     """Serves the ``commands`` section of the zh catalog to Chinese (zh-CN, zh-TW) clients."""
 
@@ -40,5 +48,9 @@ class CatalogTranslator(app_commands.Translator):
     ) -> str | None:
         if not locale.value.startswith("zh"):
             return None
+        zh = command_catalog("zh")
+        by_name = choice_by_name_key(context, string.message)
+        if by_name is not None and by_name in zh:
+            return zh[by_name]
         key = translation_key(context)
-        return command_catalog("zh").get(key.replace(" ", ".")) if key else None
+        return zh.get(key.replace(" ", ".")) if key else None

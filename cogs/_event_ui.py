@@ -1,4 +1,5 @@
-"""Embeds and buttons of community events: preview, announcement, list, RSVP buttons."""
+"""Embeds and buttons of community events: preview (with the other readings of its start),
+announcement, list, RSVP buttons."""
 
 from __future__ import annotations
 
@@ -6,21 +7,24 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, cast
+from zoneinfo import ZoneInfo
 
 import discord
+from babel.dates import format_date
 
 from bot.client import component_guard
 from bot.db.events import CANCELLED, Event
 from bot.events.recurrence import Repeat
-from bot.events.service import Draft, RsvpCounts, Upcoming
+from bot.events.service import ENDED, LIVE, Draft, RsvpCounts, Upcoming, place_text
 from bot.formatting import discord_timestamp, human_duration
-from bot.i18n import t
+from bot.i18n import babel_locale, t
 from bot.interactions import client_of
 
 if TYPE_CHECKING:
     from cogs.events import Events
 
-BLUE, GREEN, GREY = 0x5865F2, 0x57F287, 0x95A5A6
+BLUE, GREEN, GREY, RED = 0x5865F2, 0x57F287, 0x95A5A6, 0xED4245
+MAX_NAMED = 15  # attendees named on an announcement; the rest are counted
 KIND_EMOJI = {"talk": "🎤", "contest": "🏁", "seminar": "📚", "ama": "🙋", "meetup": "🤝"}
 RSVP_STYLES = {
     "going": discord.ButtonStyle.success,
@@ -34,9 +38,23 @@ def when_text(start: datetime) -> str:
     return f"{discord_timestamp(start, 'F')} ({discord_timestamp(start, 'R')})"
 
 
-def where_text(location: str | None, voice_channel_id: int | None) -> str:
-    """The event's place: a channel mention, a link or an address."""
-    return f"<#{voice_channel_id}>" if voice_channel_id is not None else location or "—"
+def day_label(lang: str, start: datetime, tz: ZoneInfo) -> str:
+    """The local day of a start as a button shows it: ``Fri 4 Dec``, ``12月4日 周五``."""
+    local = start.astimezone(tz).date()
+    return format_date(local, t(lang, "events.day_button"), locale=babel_locale(lang))
+
+
+def mentions(user_ids: list[int]) -> str:
+    """``<@1> <@2> …``."""
+    return " ".join(f"<@{user_id}>" for user_id in user_ids)
+
+
+def attendees_text(lang: str, going_ids: list[int], going: int) -> str:
+    """Mentions of the first ``MAX_NAMED`` members going, then ``+N`` (shown, never pinged:
+    mentions in embeds do not notify)."""
+    names = mentions(going_ids[:MAX_NAMED])
+    rest = going - min(len(going_ids), MAX_NAMED)
+    return f"{names} {t(lang, 'events.attendees_more', count=rest)}" if rest > 0 else names
 
 
 def repeat_text(lang: str, rrule: str | None) -> str | None:
@@ -64,7 +82,7 @@ def _fields(
     embed.add_field(name=t(lang, "events.field.duration"), value=human_duration(lang, duration))
     embed.add_field(name=t(lang, "events.field.kind"), value=t(lang, f"events.kind.{kind}"))
     embed.add_field(
-        name=t(lang, "events.field.where"), value=where_text(location, voice_channel_id)
+        name=t(lang, "events.field.where"), value=place_text(location, voice_channel_id)
     )
     repeats = repeat_text(lang, rrule)
     if repeats:
@@ -72,11 +90,13 @@ def _fields(
 
 
 def preview_embed(draft: Draft, lang: str) -> discord.Embed:
-    """What the organiser checks before publishing: the parsed time first."""
+    """What the organiser checks before publishing: the parsed time first, and a word on
+    the other readings of it when there are some."""
+    intro = t(lang, "events.preview_intro", when=when_text(draft.start_at))
+    if draft.alternatives:
+        intro += "\n" + t(lang, "events.preview_other_days")
     embed = discord.Embed(
-        title=f"{KIND_EMOJI[draft.kind]} {draft.title}",
-        description=t(lang, "events.preview_intro", when=when_text(draft.start_at)),
-        color=BLUE,
+        title=f"{KIND_EMOJI[draft.kind]} {draft.title}", description=intro, color=BLUE
     )
     _fields(
         embed,
@@ -98,21 +118,34 @@ def preview_embed(draft: Draft, lang: str) -> discord.Embed:
     return embed
 
 
+_STATE_LOOK = {
+    CANCELLED: ("events.cancelled_title", GREY),
+    LIVE: ("events.live_title", RED),
+    ENDED: ("events.ended_title", GREY),
+}
+
+
 def event_embed(
-    event: Event, start: datetime | None, counts: RsvpCounts, lang: str
+    event: Event,
+    state: str,
+    start: datetime,
+    counts: RsvpCounts,
+    lang: str,
+    going_ids: list[int],
 ) -> discord.Embed:
-    """The announcement (and /event info): next occurrence, place, live RSVP counts."""
-    cancelled = event.status == CANCELLED
+    """The announcement (and /event info): the occurrence shown, its state (upcoming, 🔴 live,
+    ended, cancelled), place, RSVP counts and who is going (``going_ids``, in answer order)."""
     title = f"{KIND_EMOJI[event.kind]} {event.title}"
+    key, color = _STATE_LOOK.get(state, (None, GREEN))
     embed = discord.Embed(
-        title=t(lang, "events.cancelled_title", title=title) if cancelled else title,
+        title=t(lang, key, title=title) if key else title,
         description=event.description or None,
-        color=GREY if cancelled else GREEN,
+        color=color,
     )
     _fields(
         embed,
         lang,
-        start=start or event.start_at,
+        start=start,
         duration=timedelta(minutes=event.duration_minutes),
         kind=event.kind,
         location=event.location,
@@ -126,6 +159,12 @@ def event_embed(
     embed.add_field(name=t(lang, "rsvp.label.not_going"), value=str(counts.not_going))
     if counts.waitlist:
         embed.add_field(name=t(lang, "rsvp.label.waitlist"), value=str(counts.waitlist))
+    if going_ids:
+        embed.add_field(
+            name=t(lang, "events.field.attendees"),
+            value=attendees_text(lang, going_ids, counts.going),
+            inline=False,
+        )
     embed.set_footer(text=t(lang, "events.footer", id=event.id))
     return embed
 
@@ -203,8 +242,11 @@ class _HandlerButton(discord.ui.Button["PreviewView"]):
         label: str,
         style: discord.ButtonStyle,
         handler: Callable[[discord.Interaction], Awaitable[object]],
+        *,
+        disabled: bool = False,
+        row: int | None = None,
     ) -> None:
-        super().__init__(label=label, style=style)
+        super().__init__(label=label, style=style, disabled=disabled, row=row)
         self._handler = handler
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -212,26 +254,59 @@ class _HandlerButton(discord.ui.Button["PreviewView"]):
 
 
 class PreviewView(discord.ui.View):
-    """Publish / Cancel under a preview; only the organiser who asked sees it (ephemeral)."""
+    """Publish / Cancel under a preview; only the organiser who asked sees it (ephemeral).
+
+    When the typed start has other readings (``next friday`` on a Tuesday), a row of day
+    buttons (``Fri 4 Dec`` / ``Fri 11 Dec``) above them switches the draft between them.
+    """
 
     def __init__(
         self,
+        draft: Draft,
         lang: str,
-        on_publish: Callable[[discord.Interaction], Awaitable[None]],
+        tz: ZoneInfo,
+        on_publish: Callable[[discord.Interaction, Draft], Awaitable[None]],
         on_discard: Callable[[discord.Interaction], Awaitable[None]],
     ) -> None:
         super().__init__(timeout=900)
+        self.draft, self._lang, self._tz = draft, lang, tz
         self._on_publish, self._on_discard = on_publish, on_discard
+        self._build()
+
+    def _build(self) -> None:
+        self.clear_items()
+        if self.draft.alternatives:
+            for start in sorted({self.draft.start_at, *self.draft.alternatives}):
+                self.add_item(self._day_button(start))
         for key, style, handler in (
             ("events.publish", discord.ButtonStyle.success, self._publish),
             ("events.discard", discord.ButtonStyle.secondary, self._discard),
         ):
-            self.add_item(_HandlerButton(t(lang, key), style, handler))
+            self.add_item(_HandlerButton(t(self._lang, key), style, handler, row=1))
+
+    def _day_button(self, start: datetime) -> _HandlerButton:
+        """``Fri 4 Dec``: switches the draft to that reading (the chosen one is greyed out)."""
+
+        async def choose(interaction: discord.Interaction) -> None:
+            await self._choose(interaction, start)
+
+        chosen = start == self.draft.start_at
+        style = discord.ButtonStyle.primary if chosen else discord.ButtonStyle.secondary
+        label = day_label(self._lang, start, self._tz)
+        return _HandlerButton(label, style, choose, disabled=chosen, row=0)
+
+    @component_guard
+    async def _choose(self, interaction: discord.Interaction, start: datetime) -> None:
+        self.draft = self.draft.choose(start)
+        self._build()
+        await interaction.response.edit_message(
+            embed=preview_embed(self.draft, self._lang), view=self
+        )
 
     @component_guard
     async def _publish(self, interaction: discord.Interaction) -> None:
         self.stop()
-        await self._on_publish(interaction)
+        await self._on_publish(interaction, self.draft)
 
     @component_guard
     async def _discard(self, interaction: discord.Interaction) -> None:

@@ -17,7 +17,7 @@ from bot.ml.requests import MorphRequest, SampleRequest
 if TYPE_CHECKING:
     from cogs.ml import ML
 
-BLUE, GREEN, RED = 0x5865F2, 0x57F287, 0xED4245
+BLUE, GREEN, RED, GREY = 0x5865F2, 0x57F287, 0xED4245, 0x99AAB5
 GAN_ACTIONS = ("reroll", "pick", "digit", "details")
 
 
@@ -59,7 +59,8 @@ def morph_embed(request: MorphRequest, morph: Morph, filename: str, lang: str) -
     """The embed around a /gan interpolate animation."""
     embed = discord.Embed(
         title=t(lang, "gan.morph_title", start=request.start, end=request.end), color=BLUE,
-        description=t(lang, "gan.morph_description", steps=request.steps, seed=request.seed,
+        description=t(lang, "gan.morph_description", start=request.start, end=request.end,
+                      steps=request.steps, seed=request.seed,
                       method=t(lang, f"gan.method_{morph.method}")),
     )  # fmt: skip
     embed.add_field(name=t(lang, "gan.seed"), value=f"`{request.seed}`")
@@ -70,8 +71,25 @@ def morph_embed(request: MorphRequest, morph: Morph, filename: str, lang: str) -
 
 
 def prediction_embed(prediction: Prediction, filename: str, lang: str) -> discord.Embed:
-    """Top classes with probabilities, the chart, and the truth for a held-out digit."""
+    """Top classes with probabilities, the chart, and the truth for a held-out digit.
+
+    A picture that does not look like a digit says so plainly; the best guess stays in small
+    print under it, and the chart still shows what the model saw.
+    """
     label, probability = prediction.top[0]
+    if prediction.not_digit is not None:
+        embed = discord.Embed(title=t(lang, "cnn.not_digit_title"), color=GREY)
+        embed.description = "\n".join(
+            (
+                t(lang, f"cnn.not_digit_{prediction.not_digit}"),
+                t(lang, "cnn.not_digit_hint"),
+                "-# " + t(lang, "cnn.best_guess", label=label, probability=f"{probability:.0%}"),
+            )
+        )
+        embed.add_field(name=t(lang, "gan.model"), value=f"`{prediction.model_version}`")
+        embed.set_image(url=f"attachment://{filename}")
+        embed.set_footer(text=t(lang, "cnn.footer"))
+        return embed
     correct = prediction.truth is None or prediction.truth == label
     embed = discord.Embed(
         title=t(lang, "cnn.title", label=label, probability=f"{probability:.1%}"),
@@ -116,6 +134,18 @@ def card_lines(card: ModelCard, lang: str) -> list[str]:
                 baseline=_metric(metrics.get("svc_baseline_accuracy")),
             )
         )
+        held = (metrics.get("uploads") or {}).get("heldback")
+        if isinstance(held, dict):
+            lines.append(
+                t(
+                    lang,
+                    "ml.info_uploads",
+                    count=held.get("digits", "?"),
+                    accuracy=f"{held.get('accuracy', 0):.1%}",
+                    rejected=f"{held.get('false_reject_rate', 0):.1%}",
+                    flagged=f"{held.get('detection_rate', 0):.1%}",
+                )
+            )
     else:
         lines.append(
             t(
@@ -141,17 +171,27 @@ def card_lines(card: ModelCard, lang: str) -> list[str]:
     return lines
 
 
+def model_choice_label(card: ModelCard) -> str:
+    """How a model reads in the ``model:`` autocomplete: name, dataset and classes."""
+    classes = ", ".join(card.class_names[:4]) + ("…" if len(card.class_names) > 4 else "")
+    return f"{card.name} — {card.dataset.get('name', '?')} ({classes})"
+
+
 def cards_embed(
     title: str, cards: dict[str, ModelCard | str], loaded: list[str], lang: str
 ) -> discord.Embed:
-    """One field per model: its card, or why it is not served and how to fix that."""
+    """One field per model (by name): its card, or why it is not served and how to fix that."""
     embed = discord.Embed(title=title, color=BLUE)
-    for kind, card in cards.items():
+    for name, card in list(cards.items())[:25]:  # an embed holds 25 fields
+        kind, _, dataset = name.partition("-")
+        command, label = f"aiclub train {kind}", t(lang, f"ml.kind_{kind}")
+        if dataset != "digits":
+            command, label = f"{command} --dataset {dataset}", f"{label} · {name}"
         if isinstance(card, str):
-            value = t(lang, "ml.not_served", problem=card, command=f"aiclub train {kind}")
+            value = t(lang, "ml.not_served", problem=card, command=command)
         else:
             value = "\n".join(card_lines(card, lang))
-        embed.add_field(name=t(lang, f"ml.kind_{kind}"), value=value[:1024], inline=False)
+        embed.add_field(name=label, value=value[:1024], inline=False)
     state = ", ".join(loaded) or t(lang, "ml.info_not_loaded")
     embed.set_footer(text=t(lang, "ml.info_loaded", models=state))
     return embed

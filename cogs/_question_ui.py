@@ -13,14 +13,16 @@ from bot.formatting import discord_timestamp
 from bot.i18n import t
 from bot.interactions import client_of
 from bot.questions.bank import Question
+from bot.questions.points import streak_bonus
 from bot.questions.scoring import MISCONCEPTION_PENALTY, Feedback, PointResult
-from bot.questions.service import AnswerResult, RevealStats
+from bot.questions.service import FULL_SCORE, AnswerResult, RevealStats
 from bot.questions.topics import TOPICS
 
 if TYPE_CHECKING:
     from cogs.questions import Questions
 
-BLUE, GREEN = 0x5865F2, 0x57F287
+BLUE, GREEN, GREY = 0x5865F2, 0x57F287, 0x99AAB5
+BAR_WIDTH = 12
 STARS = {1: "★☆☆", 2: "★★☆", 3: "★★★"}
 
 
@@ -30,11 +32,24 @@ def other(lang: str) -> str:
 
 
 def question_embed(
-    question: Question, lang: str, *, deadline: datetime | None, practice: bool = False
+    question: Question,
+    lang: str,
+    *,
+    deadline: datetime | None,
+    practice: bool = False,
+    reveal_url: str | None = None,
 ) -> discord.Embed:
-    """The question in ``lang`` with the other language below, topic, difficulty, deadline."""
+    """The question in ``lang`` with the other language below, topic, difficulty, deadline.
+
+    With ``reveal_url`` the question is closed: it says so and links to its reveal.
+    """
+    closed = reveal_url is not None
     title = t(lang, "question.practice_title" if practice else "question.title")
-    embed = discord.Embed(title=title, description=question.prompt.get(lang), color=BLUE)
+    if closed:
+        title = t(lang, "question.closed_title")
+    embed = discord.Embed(
+        title=title, description=question.prompt.get(lang), color=GREY if closed else BLUE
+    )
     embed.add_field(
         name=t(other(lang), "question.translation"),
         value=question.prompt.get(other(lang)),
@@ -45,9 +60,15 @@ def question_embed(
         embed.add_field(name=t(lang, "question.options"), value="\n".join(lines), inline=False)
     embed.add_field(name=t(lang, "question.topic"), value=TOPICS[question.topic].label(lang))
     embed.add_field(name=t(lang, "question.difficulty"), value=STARS[question.difficulty])
-    if deadline is not None:
+    if closed and deadline is not None:
+        value = t(
+            lang, "question.closed_value", when=discord_timestamp(deadline, "f"), url=reveal_url
+        )
+        embed.add_field(name=t(lang, "question.closed"), value=value, inline=False)
+    elif deadline is not None:
         embed.add_field(name=t(lang, "question.deadline"), value=discord_timestamp(deadline, "R"))
-    embed.set_footer(text=t(lang, "question.footer", slug=question.slug))
+    footer = "question.footer_closed" if closed else "question.footer"
+    embed.set_footer(text=t(lang, footer, slug=question.slug))
     return embed
 
 
@@ -59,46 +80,22 @@ def feedback_embed(
     reveal_missed: bool,
     result: AnswerResult | None = None,
 ) -> discord.Embed:
-    """Score, covered key points with the sentence that earned each, and the missed ones."""
+    """The score, then for a free-text answer the key points it covered (with the words that
+    earned each) and the missed ones; for a choice the picks marked right or wrong.
+    ``reveal_missed`` shows everything (practice): missed points, correct options, reference."""
     embed = discord.Embed(
         title=t(lang, "feedback.title", score=f"{feedback.score:g}"),
         color=GREEN if feedback.score >= 6 else BLUE,
     )
     if feedback.reason:
         embed.description = t(lang, f"feedback.reason.{feedback.reason}")
-    labels = {p.id: p.label.get(lang) for p in question.key_points or ()}
     notes: list[str] = []
-    covered = [p for p in feedback.points if p.covered]
-    missed = [p for p in feedback.points if not p.covered]
-    if covered:
-        lines = [
-            f"✅ **{_point_label(p, labels, lang)}** — “{_quote(p.evidence)}”"
-            + (f" {t(lang, 'feedback.by_meaning')}" if p.semantic else "")
-            for p in covered
-        ]
-        embed.add_field(name=t(lang, "feedback.covered"), value=_clip(lines), inline=False)
-    if feedback.misconceptions:
-        lines = [
-            f"❌ **{m.label}** — “{_quote(m.evidence)}”\n"
-            f"↳ {t(lang, 'feedback.correction')}: {m.correction}"
-            for m in feedback.misconceptions
-        ]
-        name = t(lang, "feedback.misconceptions", penalty=f"{MISCONCEPTION_PENALTY:g}")
-        embed.add_field(name=name, value=_clip(lines), inline=False)
-    if missed and reveal_missed:
-        lines = [f"▫️ {_point_label(p, labels, lang)}" for p in missed]
-        embed.add_field(name=t(lang, "feedback.missed"), value=_clip(lines), inline=False)
-    elif missed:
-        embed.add_field(
-            name=t(lang, "feedback.missed"),
-            value=t(lang, "feedback.missed_hidden", count=len(missed)),
-            inline=False,
-        )
-    if question.type == "choice" and reveal_missed:
-        correct = ", ".join(c.upper() for c in question.correct or ())
-        embed.add_field(name=t(lang, "feedback.correct"), value=correct)
+    if question.type == "choice":
+        _choice_feedback(embed, question, feedback, lang, reveal=reveal_missed)
+    else:
+        _key_point_feedback(embed, question, feedback, lang, reveal_missed=reveal_missed)
     if result is not None:
-        embed.add_field(name=t(lang, "feedback.points"), value=f"+{result.points:g}")
+        embed.add_field(name=t(lang, "feedback.points"), value=_points_text(result, lang))
         embed.add_field(name=t(lang, "feedback.streak"), value=str(result.streak))
         if not result.first_attempt:
             notes.append(t(lang, "feedback.already_answered"))
@@ -115,13 +112,87 @@ def feedback_embed(
     return embed
 
 
+def _points_text(result: AnswerResult, lang: str) -> str:
+    """``+12``, and how the streak bonus adds to it when there is one."""
+    bonus = streak_bonus(result.streak) if result.first_attempt and result.points > 0 else 0
+    if not bonus:
+        return f"+{result.points:g}"
+    return t(lang, "feedback.points_with_bonus", points=f"{result.points:g}", bonus=f"{bonus:g}")
+
+
+def _choice_feedback(
+    embed: discord.Embed, question: Question, feedback: Feedback, lang: str, *, reveal: bool
+) -> None:
+    """Each picked option marked right or wrong; the correct ones once they may be shown."""
+    texts = {o.id: o.text(lang) for o in question.options or ()}
+    picked = [
+        f"{'✅' if p.weight else '❌'} **{p.id.upper()}.** {texts.get(p.id, p.label)}"
+        for p in feedback.points
+        if p.covered
+    ]
+    if picked:
+        embed.add_field(name=t(lang, "feedback.your_pick"), value=clip_lines(picked), inline=False)
+    if reveal:
+        embed.add_field(
+            name=t(lang, "feedback.correct"), value=correct_options(question, lang), inline=False
+        )
+    elif feedback.score < FULL_SCORE:
+        embed.add_field(
+            name=t(lang, "feedback.correct"), value=t(lang, "feedback.correct_later"), inline=False
+        )
+
+
+def correct_options(question: Question, lang: str) -> str:
+    """The correct options of a choice question, one per line: ``**B.** Binary cross-entropy``."""
+    correct = set(question.correct or ())
+    lines = [
+        f"**{o.id.upper()}.** {o.text(lang)}" for o in question.options or () if o.id in correct
+    ]
+    return clip_lines(lines)
+
+
+def _key_point_feedback(
+    embed: discord.Embed, question: Question, feedback: Feedback, lang: str, *, reveal_missed: bool
+) -> None:
+    """Covered key points with the words that earned each, misconceptions, and the missed ones
+    (only counted until the reveal)."""
+    labels = {p.id: p.label.get(lang) for p in question.key_points or ()}
+    covered = [p for p in feedback.points if p.covered]
+    missed = [p for p in feedback.points if not p.covered]
+    if covered:
+        lines = [
+            f"✅ **{_point_label(p, labels, lang)}** — “{_quote(p.evidence)}”"
+            + (f" {t(lang, 'feedback.by_meaning')}" if p.semantic else "")
+            for p in covered
+        ]
+        embed.add_field(name=t(lang, "feedback.covered"), value=clip_lines(lines), inline=False)
+    if feedback.misconceptions:
+        lines = [
+            f"❌ **{m.label}** — “{_quote(m.evidence)}”\n"
+            f"↳ {t(lang, 'feedback.correction')}: {m.correction}"
+            for m in feedback.misconceptions
+        ]
+        name = t(lang, "feedback.misconceptions", penalty=f"{MISCONCEPTION_PENALTY:g}")
+        embed.add_field(name=name, value=clip_lines(lines), inline=False)
+    if missed and reveal_missed:
+        lines = [f"▫️ {_point_label(p, labels, lang)}" for p in missed]
+        embed.add_field(name=t(lang, "feedback.missed"), value=clip_lines(lines), inline=False)
+    elif missed:
+        embed.add_field(
+            name=t(lang, "feedback.missed"),
+            value=t(lang, "feedback.missed_hidden", count=len(missed)),
+            inline=False,
+        )
+
+
 def _point_label(point: PointResult, labels: dict[str, str], lang: str) -> str:
     label = labels.get(point.id, point.label)
     return f"{label} ({t(lang, 'feedback.bonus')})" if point.kind == "bonus" else label
 
 
 def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.Embed:
-    """The reveal: reference answer, key points, answer count, distribution, most missed."""
+    """The reveal: reference answer, key points (choice: the correct options), answer count,
+    score distribution (choice: picks per option), who answered first and best, most missed."""
     embed = discord.Embed(
         title=t(lang, "reveal.title"), color=GREEN, description=question.prompt.get(lang)
     )
@@ -132,15 +203,33 @@ def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.E
     )
     if question.key_points:
         lines = [f"• {p.label.get(lang)} (×{p.weight})" for p in question.key_points]
-        embed.add_field(name=t(lang, "reveal.key_points"), value=_clip(lines), inline=False)
+        embed.add_field(name=t(lang, "reveal.key_points"), value=clip_lines(lines), inline=False)
     else:
-        correct = ", ".join(c.upper() for c in question.correct or ())
-        embed.add_field(name=t(lang, "feedback.correct"), value=correct, inline=False)
+        embed.add_field(
+            name=t(lang, "feedback.correct"), value=correct_options(question, lang), inline=False
+        )
     embed.add_field(name=t(lang, "reveal.answers"), value=str(stats.answers))
     if stats.average is not None:
         embed.add_field(name=t(lang, "reveal.average"), value=f"{stats.average:g}/10")
+    if stats.answers and question.type == "choice":
+        embed.add_field(
+            name=t(lang, "reveal.picks"), value=_pick_bars(question, stats), inline=False
+        )
+    elif stats.answers:
         bars = [f"`{name:>5}` {'█' * n} {n}" for name, n in stats.distribution.items()]
         embed.add_field(name=t(lang, "reveal.distribution"), value="\n".join(bars), inline=False)
+    if stats.first_full is not None:
+        embed.add_field(
+            name=t(lang, "reveal.first_full"),
+            value=_member(stats.first_full, stats, lang),
+            inline=False,
+        )
+    if stats.best:
+        lines = [
+            t(lang, "reveal.best_line", rank=rank, member=_member(uid, stats, lang), score=f"{s:g}")
+            for rank, (uid, s) in enumerate(stats.best, 1)
+        ]
+        embed.add_field(name=t(lang, "reveal.best"), value="\n".join(lines), inline=False)
     if stats.most_missed is not None:
         label = next(
             p.label.get(lang) for p in question.key_points or () if p.id == stats.most_missed
@@ -160,8 +249,28 @@ def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.E
             if (item := known.get(mid)) is not None
         ]
         if lines:
-            embed.add_field(name=t(lang, "reveal.misconceptions"), value=_clip(lines), inline=False)
+            embed.add_field(
+                name=t(lang, "reveal.misconceptions"), value=clip_lines(lines), inline=False
+            )
     return embed
+
+
+def _pick_bars(question: Question, stats: RevealStats) -> str:
+    """One text bar per option, scaled to the most picked one; ✅ marks the correct options."""
+    correct = set(question.correct or ())
+    top = max((n for _id, n in stats.picks), default=0) or 1
+    lines = []
+    for option_id, n in stats.picks:
+        bar = "█" * max(round(BAR_WIDTH * n / top), 1 if n else 0)
+        mark = "✅" if option_id in correct else "▫️"
+        share = round(100 * n / stats.answers) if stats.answers else 0
+        lines.append(f"{mark} `{option_id.upper()}` {bar} {n} · {share}%")
+    return "\n".join(lines)
+
+
+def _member(user_id: int, stats: RevealStats, lang: str) -> str:
+    """A mention, or an anonymous label for a member who opted out of being named."""
+    return t(lang, "profile.anonymous") if user_id in stats.hidden else f"<@{user_id}>"
 
 
 def _quote(text: str | None) -> str:
@@ -169,7 +278,8 @@ def _quote(text: str | None) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-def _clip(lines: list[str]) -> str:
+def clip_lines(lines: list[str]) -> str:
+    """Whole lines up to 1,000 characters (an embed field holds 1,024), then "…"."""
     out: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in out) + len(line) > 1000:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import ledger
+from bot import onboarding
 from bot.client import ALERT_KINDS, AiclubBot
+from bot.errors import UserError
 from bot.events import digest as digests
 from bot.events import service as event_service
+from bot.events.timeparse import TimeParseError, parse_time_of_day
 from bot.guilds import get_settings, set_language
 from bot.i18n import t
 from bot.interactions import guild_id_of
@@ -17,6 +21,13 @@ from bot.questions import review
 from bot.questions import service as questions
 from bot.questions.schedule import suggest_timezones
 from bot.questions.topics import TOPICS
+from cogs._setup_ui import (
+    SetupDraft,
+    SetupView,
+    next_question_line,
+    settings_embed,
+    usable_in,
+)
 
 LANGUAGE_CHOICES = [
     app_commands.Choice(name="English", value="en"),
@@ -46,40 +57,21 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     @app_commands.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
         lang = await self.bot.lang_for(interaction)
+        now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            settings = await get_settings(session, guild_id_of(interaction), self.bot.clock.now())
-            daily = await questions.get_daily_config(
-                session, guild_id_of(interaction), self.bot.clock.now()
-            )
-            problems = await ledger.last_problems(session, guild_id_of(interaction))
+            view = await onboarding.overview(session, guild_id_of(interaction), now)
             await session.commit()
-        embed = discord.Embed(title=t(lang, "config.show_title"), color=0x5865F2)
-        embed.add_field(
-            name=t(lang, "config.language"), value=t(lang, f"language_names.{settings.language}")
-        )
-        embed.add_field(name=t(lang, "config.timezone"), value=settings.timezone)
-        embed.add_field(
-            name=t(lang, "review.channel_field"),
-            value=f"<#{daily.review_channel_id}>"
-            if daily.review_channel_id
-            else t(lang, "daily.none"),
-        )
-        embed.add_field(
-            name=t(lang, "config.alerts_channel"),
-            value=f"<#{settings.alert_channel_id}>"
-            if settings.alert_channel_id
-            else t(lang, "config.alerts_owner_dm"),
-        )
-        if problems:
+        embed = settings_embed(lang, view, usable_in(interaction.guild), now, "config.show_title")
+        if view.problems:
             lines = [
                 t(
                     lang,
                     "config.problem_line",
                     what=t(lang, f"alerts.kind.{kind}", key=row.occurrence_key),
-                    status=row.status,
+                    status=t(lang, f"config.status.{row.status}"),
                     error=(row.error or "")[:150],
                 )
-                for kind, row in sorted(problems.items())
+                for kind, row in sorted(view.problems.items())
                 if kind in ALERT_KINDS
             ]
             embed.add_field(
@@ -118,7 +110,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     @app_commands.command(name="daily", description="Daily question: channel, time, timezone…")
     @app_commands.describe(
         channel="Where the daily question is posted",
-        time="Local time HH:MM (24 h), default 09:00",
+        time="Local time, e.g. 9am, 9:30 pm or 21:00 (default 09:00)",
         timezone="IANA timezone, e.g. Asia/Shanghai",
         language="Main language of the posts",
         topic="Only post this topic ('any' rotates through all)",
@@ -146,7 +138,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
                 guild_id_of(interaction),
                 now,
                 channel_id=channel.id if channel else None,
-                post_time=time,
+                post_time=_time_of_day(time),
                 timezone=timezone,
                 language=language,
                 topic=topic,
@@ -197,16 +189,19 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         )
         if changed:
             self.bot.dispatch("daily_config_changed", interaction.guild_id)
-            embed.description = t(
-                lang, "daily.saved", time=config.post_time, timezone=settings.timezone
+            embed.description = _saved_text(
+                lang, settings.timezone, config.post_time, config.channel_id, now
             )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="events", description="Events: reminders, organiser role, channel")
+    @app_commands.command(
+        name="events", description="Events: reminders, organiser role, channel, timezone"
+    )
     @app_commands.describe(
         reminders="When to remind members before each event, e.g. 24h,15m ('none' for no DMs)",
         organiser_role="Members with this role may create events",
         channel="Where events are announced",
+        timezone="Timezone of event times, e.g. Europe/Berlin ('server': the server's)",
     )
     async def events(
         self,
@@ -214,6 +209,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         reminders: app_commands.Range[str, 1, 60] | None = None,
         organiser_role: discord.Role | None = None,
         channel: discord.TextChannel | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
@@ -224,6 +220,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
                 reminders=reminders,
                 organiser_role_id=organiser_role.id if organiser_role else None,
                 channel_id=channel.id if channel else None,
+                timezone=timezone,
             )
             settings = await get_settings(session, guild_id_of(interaction), now)
             await session.commit()
@@ -243,8 +240,12 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         embed.add_field(
             name=t(lang, "events.settings_reminders"), value=event_service.describe_offsets(config)
         )
-        embed.add_field(name=t(lang, "config.timezone"), value=settings.timezone)
-        if any(v is not None for v in (reminders, organiser_role, channel)):
+        embed.add_field(
+            name=t(lang, "config.timezone"),
+            value=config.timezone
+            or t(lang, "events.settings_timezone_server", timezone=settings.timezone),
+        )
+        if any(v is not None for v in (reminders, organiser_role, channel, timezone)):
             self.bot.dispatch("event_config_changed", interaction.guild_id)
             embed.description = t(lang, "events.settings_saved")
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -253,7 +254,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     @app_commands.describe(
         channel="Where the weekly digest is posted",
         day="Day of the week (default Monday)",
-        time="Local time HH:MM (24 h), default 09:00",
+        time="Local time, e.g. 9am, 9:30 pm or 21:00 (default 09:00)",
     )
     @app_commands.choices(day=DAY_CHOICES)
     async def digest(
@@ -271,7 +272,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
                 now,
                 channel_id=channel.id if channel else None,
                 weekday=day,
-                post_time=time,
+                post_time=_time_of_day(time),
             )
             settings = await get_settings(session, guild_id_of(interaction), now)
             await session.commit()
@@ -297,10 +298,32 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @daily.autocomplete("timezone")
+    @events.autocomplete("timezone")
     async def _timezones(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current)]
+
+
+def _saved_text(
+    lang: str, timezone: str, post_time: str, channel_id: int | None, now: datetime
+) -> str:
+    """'Saved' and when the next question goes out, or that none does without a channel."""
+    schedule = (timezone, post_time, channel_id, now)
+    return next_question_line(lang, schedule, "daily.saved", "daily.saved_no_channel")
+
+
+def _time_of_day(text: str | None) -> str | None:
+    """A typed daily time (``9am``, ``9:30 pm``, ``21:00``, ``晚上9点``) as ``HH:MM``; raises
+    UserError for anything else."""
+    if text is None:
+        return None
+    try:
+        return f"{parse_time_of_day(text):%H:%M}"
+    except TimeParseError as exc:
+        ambiguous = exc.code == "ambiguous"  # a bare 1-12 hour
+        key = "config.ambiguous_time_of_day" if ambiguous else "config.unparseable_time_of_day"
+        raise UserError(key, value=text) from None
 
 
 def _can_post(interaction: discord.Interaction, channel: discord.abc.GuildChannel) -> bool:
@@ -313,11 +336,62 @@ def _can_post(interaction: discord.Interaction, channel: discord.abc.GuildChanne
 
 
 class Config(commands.Cog):
-    """Holds the /config group."""
+    """Holds the /config group and /setup."""
 
     def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
         bot.tree.add_command(ConfigGroup(bot))
+
+    @app_commands.command(
+        name="setup", description="Set aiclub up: channels, timezone, language, roles"
+    )
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        timezone="IANA timezone, e.g. Asia/Shanghai (default: keep the current one)",
+        language="Main language of the server's posts",
+    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def setup_form(
+        self,
+        interaction: discord.Interaction,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        language: str | None = None,
+    ) -> None:
+        zone = onboarding.check_timezone(timezone) if timezone is not None else None
+        lang = await self.bot.lang_for(interaction)
+        async with self.bot.db.session() as session:
+            view = await onboarding.overview(
+                session, guild_id_of(interaction), self.bot.clock.now()
+            )
+            await session.commit()
+        guild = interaction.guild
+        can_create = guild is not None and guild.me.guild_permissions.manage_channels
+        form = SetupView(lang, view, self._save_setup, can_create, timezone=zone, language=language)
+        await interaction.response.send_message(embed=form.embed(), view=form, ephemeral=True)
+        form.origin = interaction
+
+    @setup_form.autocomplete("timezone")
+    async def _setup_timezones(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current)]
+
+    async def _save_setup(self, interaction: discord.Interaction, draft: SetupDraft) -> None:
+        """Save the form, move the scheduled jobs, and show the summary with the first post."""
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            view = await onboarding.apply_setup(
+                session, guild_id_of(interaction), now, draft.choice()
+            )
+            await session.commit()
+        for event in ("daily_config_changed", "digest_config_changed", "event_config_changed"):
+            self.bot.dispatch(event, interaction.guild_id)
+        lang = await self.bot.lang_for(interaction)
+        usable = usable_in(interaction.guild)
+        embed = settings_embed(lang, view, usable, now, "setup.saved_title")
+        await interaction.response.edit_message(embed=embed, view=None)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command("config")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -24,6 +25,7 @@ from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
 from bot.ratelimit import RateLimiter
 from cogs._event_ui import when_text
+from cogs._question_ui import clip_lines
 
 BLUE = 0x5865F2
 
@@ -33,10 +35,36 @@ def _points(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
+def week_range(lang: str, monday: date) -> str:
+    """The week from ``monday`` for people: ``Nov 30 – Dec 6, 2026``, ``2026年11月30日—12月6日``."""
+    sunday = monday + timedelta(days=6)
+    months = t(lang, "digest.months").split()
+
+    def day(value: date) -> str:
+        return t(lang, "digest.date", month=months[value.month - 1], day=value.day)
+
+    if monday.year == sunday.year:
+        return t(lang, "digest.range", start=day(monday), end=day(sunday), year=monday.year)
+    return t(
+        lang,
+        "digest.range_years",
+        start=day(monday),
+        start_year=monday.year,
+        end=day(sunday),
+        end_year=sunday.year,
+    )
+
+
 def digest_embed(digest: Digest) -> discord.Embed:
     """The digest as one embed, in the guild's language."""
     lang = digest.language
-    embed = discord.Embed(title=t(lang, "digest.title", week=digest.week), color=BLUE)
+
+    def member(user_id: int) -> str:
+        return t(lang, "profile.anonymous") if user_id in digest.hidden else f"<@{user_id}>"
+
+    embed = discord.Embed(
+        title=t(lang, "digest.title", week=week_range(lang, digest.monday)), color=BLUE
+    )
     if digest.empty:
         embed.description = t(lang, "digest.quiet")
     events = [
@@ -52,39 +80,42 @@ def digest_embed(digest: Digest) -> discord.Embed:
     ]
     embed.add_field(
         name=t(lang, "digest.events"),
-        value="\n".join(events)[:1024] or t(lang, "digest.no_events"),
+        value=clip_lines(events) or t(lang, "digest.no_events"),
         inline=False,
     )
     if digest.top:
         lines = [
-            t(lang, "digest.top_line", rank=rank, member=f"<@{user_id}>", points=_points(points))
+            t(lang, "digest.top_line", rank=rank, member=member(user_id), points=_points(points))
             for rank, (user_id, points) in enumerate(digest.top, 1)
         ]
+        last_week = week_range(lang, digest.last_monday)
         embed.add_field(
-            name=t(lang, "digest.top", week=digest.last_week), value="\n".join(lines), inline=False
+            name=t(lang, "digest.top", week=last_week), value="\n".join(lines), inline=False
         )
     if digest.improved:
         lines = [
-            t(lang, "digest.improved_line", member=f"<@{user_id}>", points=_points(gain))
+            t(lang, "digest.improved_line", member=member(user_id), points=_points(gain))
             for user_id, gain in digest.improved
         ]
         embed.add_field(name=t(lang, "digest.improved"), value="\n".join(lines), inline=False)
     if digest.questions:
         lines = []
         for question in digest.questions:
-            line = t(
-                lang,
-                "digest.question_line",
-                prompt=question.prompt,
-                answers=question.answers,
-                average=_points(question.average) if question.average is not None else "—",
-            )
+            prompt = f"[{question.prompt}]({question.url})" if question.url else question.prompt
+            if question.average is None:
+                line = t(lang, "digest.question_unanswered", prompt=prompt)
+            else:
+                line = t(
+                    lang,
+                    "digest.question_line",
+                    prompt=prompt,
+                    answers=question.answers,
+                    average=_points(question.average),
+                )
             if question.most_missed:
                 line += t(lang, "digest.most_missed", point=question.most_missed)
             lines.append(line)
-        embed.add_field(
-            name=t(lang, "digest.questions"), value="\n".join(lines)[:1024], inline=False
-        )
+        embed.add_field(name=t(lang, "digest.questions"), value=clip_lines(lines), inline=False)
     topic = TOPICS.get(digest.weakest_topic or "")
     embed.add_field(
         name=t(lang, "digest.suggestion"),

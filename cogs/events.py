@@ -1,9 +1,11 @@
-"""/event: create (preview, then publish), RSVP, edit, cancel, list, info, iCal; reminders."""
+"""/event: create (preview, then publish), RSVP, edit, cancel, list, info, iCal; reminders,
+the live/ended state of announcements and change notices (each through the delivery ledger)."""
 
 from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,27 +18,28 @@ from discord.ext import commands
 from bot import ledger
 from bot.client import AiclubBot, component_guard, send_ephemeral
 from bot.db.events import Event
-from bot.delivery import Kind, Undeliverable
+from bot.delivery import Kind, Undeliverable, is_transient
 from bot.errors import UserError
 from bot.events import reminders, service
 from bot.events.ical import build_calendar
-from bot.events.reminders import Due
 from bot.events.rules import MAX_CAPACITY
-from bot.events.service import GOING, MAYBE, Draft
+from bot.events.service import GOING, MAYBE, WAITLIST, Draft, place_text
+from bot.formatting import discord_timestamp, human_duration
 from bot.guilds import get_settings
 from bot.i18n import t
 from bot.interactions import guild_id_of
 from bot.ledger import Occurrence
-from bot.mentions import pings_in
+from bot.mentions import MAX_PINGS, ping_users, pings_in
 from cogs._event_ui import (
+    MAX_NAMED,
     PreviewView,
     RsvpButton,
     event_embed,
     list_embed,
+    mentions,
     preview_embed,
     rsvp_view,
     when_text,
-    where_text,
 )
 
 log = logging.getLogger(__name__)
@@ -57,25 +60,32 @@ RANGES = {"week": timedelta(days=7), "month": timedelta(days=30), "upcoming": No
 MESSAGE_LIMIT = 2000
 
 
+def mention_chunks(
+    render: Callable[[str], str], user_ids: list[int]
+) -> list[tuple[str, list[int]]]:
+    """Messages mentioning ``user_ids`` (``render`` puts the space-separated mentions into
+    the text), each within 2,000 characters and Discord's 100 pings, with whom each names."""
+    chunks: list[tuple[str, list[int]]] = []
+    batch: list[int] = []
+    for user_id in user_ids:
+        full = len(batch) >= MAX_PINGS or len(render(mentions([*batch, user_id]))) > MESSAGE_LIMIT
+        if batch and full:
+            chunks.append((render(mentions(batch))[:MESSAGE_LIMIT], batch))
+            batch = []
+        batch.append(user_id)
+    if batch:
+        chunks.append((render(mentions(batch))[:MESSAGE_LIMIT], batch))
+    return chunks
+
+
 def fallback_messages(lang: str, user_ids: list[int], text: str) -> list[str]:
     """The thread messages mentioning members with closed DMs, each under 2,000 characters."""
-    chunks: list[str] = []
-    batch: list[str] = []
-    for user_id in user_ids:
-        mention = f"<@{user_id}>"
-        candidate = t(lang, "events.dm_fallback", mentions=" ".join([*batch, mention]), text=text)
-        if batch and len(candidate) > MESSAGE_LIMIT:
-            chunks.append(t(lang, "events.dm_fallback", mentions=" ".join(batch), text=text))
-            batch = []
-        batch.append(mention)
-    if batch:
-        chunks.append(t(lang, "events.dm_fallback", mentions=" ".join(batch), text=text))
-    return [chunk[:MESSAGE_LIMIT] for chunk in chunks]
-
-
-def display_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime:
-    """The occurrence an announcement shows: the next one to start, else the first."""
-    return service.next_start(event, tz, now) or event.start_at
+    return [
+        chunk
+        for chunk, _ids in mention_chunks(
+            lambda names: t(lang, "events.dm_fallback", mentions=names, text=text), user_ids
+        )
+    ]
 
 
 class Events(commands.Cog):
@@ -91,6 +101,7 @@ class Events(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton)
         self.bot.delivery.register(Kind(reminders.LEDGER_KIND, self._deliver_reminder))
+        self.bot.delivery.register(Kind(service.CHANGE_KIND, self._deliver_change))
         await self.rebuild_jobs()
 
     async def cog_unload(self) -> None:
@@ -104,7 +115,7 @@ class Events(commands.Cog):
 
     @commands.Cog.listener()
     async def on_event_config_changed(self, guild_id: int) -> None:
-        """/config events changed the reminder offsets."""
+        """/config events changed the reminder offsets or the events' timezone."""
         await self.rebuild_jobs(guild_id)
 
     async def rebuild_jobs(self, guild_id: int | None = None) -> None:
@@ -115,7 +126,8 @@ class Events(commands.Cog):
             await self.run_reminders(event_id)
 
     async def run_reminders(self, event_id: int) -> None:
-        """Send the event's due reminders (each exactly once), then schedule its next one."""
+        """Send the event's due reminders, start and end (each exactly once), then schedule
+        its next one."""
         now = self.bot.clock.now()
         job_id = f"events:reminders:{event_id}"
         async with self.bot.db.session() as session:
@@ -127,8 +139,7 @@ class Events(commands.Cog):
             ):
                 self.bot.scheduler.remove_job(job_id)
                 return
-            settings = await get_settings(session, event.guild_id, now)
-            tz = ZoneInfo(settings.timezone)
+            tz = await service.event_zone(session, event.guild_id, now)
             offsets = service.offsets_of(
                 await service.get_event_config(session, event.guild_id, now)
             )
@@ -138,9 +149,8 @@ class Events(commands.Cog):
             await self.bot.delivery.deliver(
                 Occurrence(event.guild_id, reminders.LEDGER_KIND, due.key(event.id))
             )
-        if event.rrule and any(due.offset == 0 for due in claimed):
-            await self._refresh(event, tz, settings.language)
-        upcoming = reminders.next_due(event.start_at, tz, event.rrule, offsets, now)
+        every = reminders.with_end(offsets, event.duration_minutes)
+        upcoming = reminders.next_due(event.start_at, tz, event.rrule, every, now)
         if upcoming is None:
             self.bot.scheduler.remove_job(job_id)
             return
@@ -151,7 +161,12 @@ class Events(commands.Cog):
         self.bot.scheduler.add_job(job_id, DateTrigger(upcoming.due_at), fire)
 
     async def _deliver_reminder(self, occurrence: Occurrence) -> int | None:
-        """Send one claimed reminder (first attempt or retry); raises on a fault."""
+        """Send one claimed reminder, start or end (first attempt or retry); raises on a fault.
+
+        The start redraws the announcement (🔴 live) and then posts "starting now", pinging
+        the members going; the end redraws it (ended, or the next occurrence). A redraw is
+        idempotent (it shows the state at the time it runs), so a retry repeats it safely.
+        """
         event_id, due = reminders.parse_key(occurrence.key)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
@@ -159,49 +174,88 @@ class Events(commands.Cog):
             if event is None or event.status != service.SCHEDULED:
                 raise Undeliverable(f"event {event_id} is no longer scheduled")
             lang = (await get_settings(session, event.guild_id, now)).language
-            recipients = await service.members_with(session, event_id, [GOING, MAYBE])
+            tz = await service.event_zone(session, event.guild_id, now)
+            statuses = [GOING] if due.offset == 0 else [GOING, MAYBE]
+            recipients = await service.members_with(session, event_id, statuses)
             await session.commit()
-        return await self._send_reminder(event, due, recipients, lang, occurrence)
-
-    async def _send_reminder(
-        self, event: Event, due: Due, recipients: list[int], lang: str, occurrence: Occurrence
-    ) -> int | None:
-        where = where_text(event.location, event.voice_channel_id)
-        if due.offset == 0:
-            message = await self._post(
-                event.channel_id,
-                t(
-                    lang,
-                    "events.starting_now",
-                    title=event.title,
-                    where=where,
-                    link=self._jump(event),
-                ),
-                nonce=ledger.nonce(occurrence),
+        if due.offset > 0:
+            text = t(
+                lang,
+                "events.reminder",
+                title=event.title,
+                when=when_text(due.occurrence),
+                where=place_text(event.location, event.voice_channel_id),
+                link=service.jump_url(event) or "",
             )
-            return message.id
+            return await self._notify(event, recipients, text, lang, occurrence)
+        await self._redraw(event, tz, lang)
+        if due.offset < 0:
+            return None  # the end: redrawing is all there is to do
+        following = service.next_start(event, tz, now) if event.rrule else None
+        if following is not None:
+            await self._sync_native(event, following)  # the series' next Discord event
+        return await self._post_start(event, recipients, lang, occurrence)
+
+    async def _post_start(
+        self, event: Event, going: list[int], lang: str, occurrence: Occurrence
+    ) -> int:
+        """The "starting now" post, pinging exactly the members going (in as many messages
+        as 2,000 characters and 100 pings a message need); the first one's id."""
         text = t(
             lang,
-            "events.reminder",
+            "events.starting_now",
             title=event.title,
-            when=when_text(due.occurrence),
-            where=where,
-            link=self._jump(event),
+            where=place_text(event.location, event.voice_channel_id),
+            link=service.jump_url(event) or "",
         )
-        return await self._notify(event, recipients, text, lang, occurrence)
+        chunks = mention_chunks(lambda names: f"{text}\n{names}", going) or [(text, [])]
+        first: int | None = None
+        for part, (content, user_ids) in enumerate(chunks):
+            message = await self._post(
+                event.channel_id,
+                content if part == 0 else mentions(user_ids),  # the text once, then names
+                allowed_mentions=ping_users(user_ids),
+                nonce=ledger.nonce(occurrence, part),
+            )
+            first = first or message.id
+        assert first is not None
+        return first
+
+    async def _deliver_change(self, occurrence: Occurrence) -> int | None:
+        """Tell the members going or waitlisted what changed (time, length, place) by DM,
+        in the thread for closed DMs; raises on a fault (the delivery retries)."""
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            found = await service.get_change(session, occurrence.key)
+            if found is None:
+                raise Undeliverable(f"change {occurrence.key} is gone")
+            event, change = found
+            lang = (await get_settings(session, event.guild_id, now)).language
+            recipients = await service.members_with(session, event.id, [GOING, WAITLIST])
+            await session.commit()
+        lines = [t(lang, "events.changed_dm", title=event.title)]
+        if change.old_start_at != change.new_start_at:
+            old, new = (
+                discord_timestamp(moment) for moment in (change.old_start_at, change.new_start_at)
+            )
+            lines.append(t(lang, "events.changed_when", old=old, new=new))
+        if change.old_duration_minutes != change.new_duration_minutes:
+            old, new = (
+                human_duration(lang, timedelta(minutes=minutes))
+                for minutes in (change.old_duration_minutes, change.new_duration_minutes)
+            )
+            lines.append(t(lang, "events.changed_duration", old=old, new=new))
+        if change.old_place != change.new_place:
+            lines.append(
+                t(lang, "events.changed_where", old=change.old_place, new=change.new_place)
+            )
+        lines.append(service.jump_url(event) or "")
+        return await self._notify(event, recipients, "\n".join(lines).strip(), lang, occurrence)
 
     # ------------------------------------------------------------------ Discord calls
     async def _post(self, channel_id: int, content: str | None, **kwargs: Any) -> discord.Message:
         channel = await self.bot.post_channel(channel_id)
         return await channel.send(content, **kwargs)
-
-    @staticmethod
-    def _jump(event: Event) -> str:
-        if event.message_id is None or event.channel_id is None:
-            return ""
-        return (
-            f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
-        )
 
     async def _notify(
         self,
@@ -215,8 +269,9 @@ class Events(commands.Cog):
         in as many messages as Discord's 2,000-character limit needs.
 
         Returns the id of the first thread post, if one was needed. A fault of the thread
-        post propagates (the delivery retries it or tells the admins); each send carries the
-        occurrence's nonce so a retry does not repeat what already went out.
+        post, and a transient fault of a DM, propagate (the delivery retries or tells the
+        admins); each send carries the occurrence's nonce so a retry does not repeat what
+        already went out.
         """
         unreachable = []
         for user_id in user_ids:
@@ -227,6 +282,8 @@ class Events(commands.Cog):
                 else:
                     await user.send(text, nonce=ledger.nonce(occurrence, f"dm:{user_id}"))
             except discord.HTTPException as exc:
+                if occurrence is not None and is_transient(exc):
+                    raise  # retried whole; the DMs that went out carry nonces, so none repeats
                 if not isinstance(exc, discord.Forbidden):
                     log.warning("DM to %s failed: %s", user_id, exc)
                 unreachable.append(user_id)
@@ -246,24 +303,41 @@ class Events(commands.Cog):
             first = first or message.id
         return first
 
+    async def _embed(self, event: Event, tz: ZoneInfo, lang: str) -> tuple[discord.Embed, str]:
+        """The event's embed as it stands now (state, counts, who is going) and its state."""
+        state, start = service.shown_state(event, tz, self.bot.clock.now())
+        async with self.bot.db.session() as session:
+            counts = (await service.rsvp_counts(session, [event.id]))[event.id]
+            going = await service.members_with(session, event.id, [GOING], limit=MAX_NAMED)
+        return event_embed(event, state, start, counts, lang, going), state
+
+    async def _redraw(self, event: Event, tz: ZoneInfo, lang: str) -> None:
+        """Edit the announcement to show the event as it stands now (idempotent).
+
+        A deleted announcement or a lost permission is only logged (nothing to redraw); a
+        transient fault propagates, so that a delivery retries it.
+        """
+        if event.message_id is None:
+            return
+        embed, state = await self._embed(event, tz, lang)
+        view = rsvp_view(event.id, lang) if state in (service.UPCOMING, service.LIVE) else None
+        try:
+            channel = await self.bot.post_channel(event.channel_id)
+            await channel.get_partial_message(event.message_id).edit(embed=embed, view=view)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.warning("announcement of event %s not updated: %s", event.id, exc)
+
     async def _refresh(self, event: Event, tz: ZoneInfo, lang: str) -> bool:
-        """Redraw the announcement (counts, next occurrence) and mirror the Discord event.
+        """Redraw the announcement and mirror the Discord event (best effort).
 
         False when the Discord event could not be mirrored for want of Manage Events.
         """
-        start = display_start(event, tz, self.bot.clock.now())
-        async with self.bot.db.session() as session:
-            counts = (await service.rsvp_counts(session, [event.id]))[event.id]
-        if event.message_id is not None and event.channel_id is not None:
-            try:
-                channel = await self.bot.post_channel(event.channel_id)
-                view = rsvp_view(event.id, lang) if event.status == service.SCHEDULED else None
-                await channel.get_partial_message(event.message_id).edit(
-                    embed=event_embed(event, start, counts, lang), view=view
-                )
-            except discord.HTTPException as exc:
-                log.warning("announcement of event %s not updated: %s", event.id, exc)
-        if event.status == service.SCHEDULED and start > self.bot.clock.now():
+        try:
+            await self._redraw(event, tz, lang)
+        except discord.HTTPException as exc:
+            log.warning("announcement of event %s not updated: %s", event.id, exc)
+        start = service.next_start(event, tz, self.bot.clock.now())
+        if event.status == service.SCHEDULED and start is not None:
             return await self._sync_native(event, start)
         return True
 
@@ -301,7 +375,7 @@ class Events(commands.Cog):
             )
         else:
             fields["entity_type"] = discord.EntityType.external
-            fields["location"] = event.location or where_text(None, event.voice_channel_id)
+            fields["location"] = event.location or place_text(None, event.voice_channel_id)
         try:
             native = await self._native(guild, event)
             # A Discord event whose start has come belongs to an earlier occurrence: keep it.
@@ -362,7 +436,7 @@ class Events(commands.Cog):
     @event.command(name="create", description="Plan an event; check a preview before it is posted")
     @app_commands.describe(
         title="Title (up to 100 characters)",
-        start="When: 'next friday 8pm', '明天晚上8点', '2026-12-05 14:00' (server timezone)",
+        start="When: 'next friday 8pm', '明天晚上8点', '2026-12-05 14:00' (events timezone)",
         duration="How long, e.g. 90m or 2h (default 1h, at most 7 days)",
         end="Or when it ends (instead of a duration)",
         kind="What kind of event",
@@ -393,6 +467,7 @@ class Events(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         native_count = len(interaction.guild.scheduled_events) if interaction.guild else 0
         async with self.bot.db.session() as session:
+            tz = await service.event_zone(session, guild_id_of(interaction), self.bot.clock.now())
             draft = await service.prepare_event(
                 session,
                 guild_id_of(interaction),
@@ -412,8 +487,8 @@ class Events(commands.Cog):
             )
             await session.commit()
 
-        async def publish(clicked: discord.Interaction) -> None:
-            await self._publish(clicked, draft, lang)
+        async def publish(clicked: discord.Interaction, chosen: Draft) -> None:
+            await self._publish(clicked, chosen, lang)
 
         async def discard(clicked: discord.Interaction) -> None:
             await clicked.response.edit_message(
@@ -422,7 +497,7 @@ class Events(commands.Cog):
 
         await interaction.response.send_message(
             embed=preview_embed(draft, lang),
-            view=PreviewView(lang, publish, discard),
+            view=PreviewView(draft, lang, tz, publish, discard),
             ephemeral=True,
         )
 
@@ -434,7 +509,6 @@ class Events(commands.Cog):
         async with self.bot.db.session() as session:
             config = await service.get_event_config(session, guild_id, now)
             guild_lang = (await get_settings(session, guild_id, now)).language
-            tz = await service.guild_zone(session, guild_id, now)
             channel_id = config.channel_id or interaction.channel_id
             assert channel_id is not None  # guild interactions always come from a channel
             event = await service.create_event(
@@ -454,7 +528,9 @@ class Events(commands.Cog):
                 event.channel_id,
                 None,
                 view=rsvp_view(event.id, guild_lang),
-                embed=event_embed(event, event.start_at, service.RsvpCounts(), guild_lang),
+                embed=event_embed(
+                    event, service.UPCOMING, event.start_at, service.RsvpCounts(), guild_lang, []
+                ),
             )
             thread = await message.create_thread(name=event.title[:100])
         except discord.HTTPException as exc:
@@ -471,7 +547,7 @@ class Events(commands.Cog):
                 session, event.id, message_id=message.id, thread_id=thread.id
             )
         warning = await self._native_warning(
-            guild_id, await self._sync_native(event, display_start(event, tz, now)), lang
+            guild_id, await self._sync_native(event, event.start_at), lang
         )
         await interaction.edit_original_response(
             content=t(lang, "events.published", title=event.title, link=message.jump_url) + warning
@@ -490,7 +566,7 @@ class Events(commands.Cog):
             result = await service.set_rsvp(session, event_id, interaction.user.id, choice, now)
             event = await service.get_event(session, guild_id_of(interaction), event_id)
             guild_lang = (await get_settings(session, event.guild_id, now)).language
-            tz = await service.guild_zone(session, event.guild_id, now)
+            tz = await service.event_zone(session, event.guild_id, now)
             await session.commit()
         key = f"rsvp.now_{result.status}" if result.changed else f"rsvp.still_{result.status}"
         await send_ephemeral(
@@ -504,7 +580,7 @@ class Events(commands.Cog):
             await self._notify(
                 event,
                 list(user_ids),
-                t(lang, "rsvp.promoted", title=event.title, link=self._jump(event)),
+                t(lang, "rsvp.promoted", title=event.title, link=service.jump_url(event) or ""),
                 lang,
             )
 
@@ -534,15 +610,12 @@ class Events(commands.Cog):
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             found = await service.get_event(session, guild_id_of(interaction), event)
-            counts = (await service.rsvp_counts(session, [found.id]))[found.id]
-            tz = await service.guild_zone(session, found.guild_id, now)
+            tz = await service.event_zone(session, found.guild_id, now)
             await session.commit()
-        start = service.current_or_next_start(found, tz, now) or found.start_at
-        embed = event_embed(found, start, counts, lang)
-        if self._jump(found):
-            embed.add_field(
-                name=t(lang, "events.field.announcement"), value=self._jump(found), inline=False
-            )
+        embed, _state = await self._embed(found, tz, lang)
+        link = service.jump_url(found)
+        if link:
+            embed.add_field(name=t(lang, "events.field.announcement"), value=link, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @event.command(name="ical", description="Download an .ics calendar file (one event or all)")
@@ -551,7 +624,9 @@ class Events(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            tz = await service.guild_zone(session, guild_id_of(interaction), now)
+            tz = await service.event_zone(session, guild_id_of(interaction), now)
+            config = await service.get_event_config(session, guild_id_of(interaction), now)
+            alarms = service.offsets_of(config)
             if event is not None:
                 events = [await service.get_event(session, guild_id_of(interaction), event)]
             else:
@@ -566,7 +641,10 @@ class Events(commands.Cog):
             raise UserError("events.list_empty")
         guild = interaction.guild
         data = build_calendar(
-            [service.to_ical(item, tz, location_name=self._channel_name(item)) for item in events],
+            [
+                service.to_ical(item, tz, location_name=self._channel_name(item), alarms=alarms)
+                for item in events
+            ],
             name=guild.name if guild else None,
         )
         filename = f"event-{event}.ics" if event is not None else "aiclub-events.ics"
@@ -631,20 +709,17 @@ class Events(commands.Cog):
                 capacity=capacity,
             )
             guild_lang = (await get_settings(session, result.event.guild_id, now)).language
-            tz = await service.guild_zone(session, result.event.guild_id, now)
+            tz = await service.event_zone(session, result.event.guild_id, now)
             await session.commit()
         edited = result.event
         mirrored = await self._refresh(edited, tz, guild_lang)
         warning = await self._native_warning(edited.guild_id, mirrored, lang)
+        told = "\n" + t(lang, "events.edited_telling") if result.change_notice else ""
         await interaction.response.send_message(
-            t(lang, "events.edited", title=edited.title) + warning, ephemeral=True
+            t(lang, "events.edited", title=edited.title) + told + warning, ephemeral=True
         )
-        if result.time_changed and edited.thread_id:
-            when = when_text(display_start(edited, tz, now))
-            try:
-                await self._post(edited.thread_id, t(guild_lang, "events.time_changed", when=when))
-            except discord.HTTPException as exc:
-                log.warning("event %s: time change not posted: %s", edited.id, exc)
+        if result.change_notice is not None:
+            await self.bot.delivery.deliver(result.change_notice)
         await self._tell_promoted(edited, result.promoted, guild_lang)
         await self.run_reminders(edited.id)
 
@@ -664,7 +739,7 @@ class Events(commands.Cog):
                 now,
             )
             guild_lang = (await get_settings(session, cancelled.guild_id, now)).language
-            tz = await service.guild_zone(session, cancelled.guild_id, now)
+            tz = await service.event_zone(session, cancelled.guild_id, now)
             await session.commit()
         await interaction.response.send_message(
             t(lang, "events.cancelled", title=cancelled.title, count=len(attendees)), ephemeral=True
@@ -686,7 +761,7 @@ class Events(commands.Cog):
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             items = await service.upcoming_events(session, guild_id_of(interaction), now, limit=100)
-            tz = await service.guild_zone(session, guild_id_of(interaction), now)
+            tz = await service.event_zone(session, guild_id_of(interaction), now)
             await session.commit()
         needle = current.strip().lower().lstrip("#")
         choices = []

@@ -29,6 +29,7 @@ class General(commands.Cog):
         embed = discord.Embed(
             title=t(lang, "help.title"), description=t(lang, "help.intro"), color=0x5865F2
         )
+        embed.add_field(name=t(lang, "help.start_title"), value=t(lang, "help.start"), inline=False)
         for section in help_sections(self.bot.tree.get_commands(), lang):
             embed.add_field(name=section.title, value="\n".join(section.lines)[:1024], inline=False)
         embed.add_field(

@@ -1,4 +1,4 @@
-"""/leaderboard (paged, with the caller's own rank) and /profile."""
+"""/leaderboard (private, paged, with your own rank and Share), /profile view and privacy."""
 
 from __future__ import annotations
 
@@ -77,16 +77,44 @@ class PageButton(
         await cog.page_clicked(interaction, self.period, self.topic, self.page, self.viewer_id)
 
 
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"aiclub:lbshare:(?P<period>week|month|all):(?P<topic>[a-z0-9-]*):(?P<page>\d+)",
+):
+    """Share: post the page the member is looking at (privately) in the channel for everyone."""
+
+    def __init__(self, period: str, topic: str | None, page: int, label: str = "Share") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                emoji="📣",
+                custom_id=f"aiclub:lbshare:{period}:{topic or ''}:{page}",
+            )
+        )
+        self.period, self.topic, self.page = period, topic, page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Self:
+        return cls(match["period"], match["topic"] or None, int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = client_of(interaction).get_cog("Leaderboard")
+        assert isinstance(cog, Leaderboard)
+        await cog.share_clicked(interaction, self.period, self.topic, self.page)
+
+
 def board_embed(
     lang: str,
     period: str,
     topic: str | None,
-    scope: str,
     page: boards.Page,
     me: boards.RankInfo | None,
-    viewer_id: int,
+    viewer_id: int | None,
 ) -> discord.Embed:
-    """One page of the board, then the viewer's own line."""
+    """One page of the board, then the viewer's own line (none on a shared board)."""
     period_name = t(lang, f"leaderboard.period.{period}")
     title = (
         t(lang, "leaderboard.title_topic", period=period_name, topic=_topic_label(topic, lang))
@@ -106,21 +134,23 @@ def board_embed(
     ]
     if not lines:
         lines = [t(lang, "leaderboard.page_empty" if page.page else "leaderboard.empty")]
-    mention = f"<@{viewer_id}>"
-    you = (
-        t(lang, "leaderboard.you", member=mention, rank=me.rank, points=_num(me.points))
-        if me
-        else t(lang, "leaderboard.you_unranked", member=mention)
-    )
-    embed = discord.Embed(title=title, description="\n".join([*lines, "", you]), color=GOLD)
-    embed.set_footer(text=t(lang, "leaderboard.footer", page=page.page + 1, scope=scope))
+    if viewer_id is not None:
+        mention = f"<@{viewer_id}>"
+        you = (
+            t(lang, "leaderboard.you", member=mention, rank=me.rank, points=_num(me.points))
+            if me
+            else t(lang, "leaderboard.you_unranked", member=mention)
+        )
+        lines += ["", you]
+    embed = discord.Embed(title=title, description="\n".join(lines), color=GOLD)
+    embed.set_footer(text=t(lang, "leaderboard.footer", page=page.page + 1))
     return embed
 
 
 def board_view(
     lang: str, period: str, topic: str | None, page: boards.Page, viewer_id: int
 ) -> discord.ui.View:
-    """Prev/Next buttons, disabled at either end."""
+    """Prev/Next buttons, disabled at either end, and Share."""
     view = discord.ui.View(timeout=None)
     view.add_item(
         PageButton(
@@ -142,6 +172,7 @@ def board_view(
             disabled=not page.has_next,
         )
     )
+    view.add_item(ShareButton(period, topic, page.page, t(lang, "leaderboard.share")))
     return view
 
 
@@ -161,13 +192,9 @@ def profile_embed(lang: str, name: str, data: profiles.Profile) -> discord.Embed
         ),
         ("profile.answers", str(data.answers)),
         ("profile.practice", str(data.practice_answers)),
-        (
-            "profile.average",
-            t(lang, "profile.score_value", score=_num(data.average))
-            if data.average is not None
-            else "—",
-        ),
     ]
+    if data.average is not None:  # points from adjustments alone: no score to average
+        fields.append(("profile.average", t(lang, "profile.score_value", score=_num(data.average))))
     for key, value in fields:
         embed.add_field(name=t(lang, key), value=value)
     if data.topics:
@@ -201,14 +228,18 @@ def profile_embed(lang: str, name: str, data: profiles.Profile) -> discord.Embed
 class Leaderboard(commands.Cog):
     """Standings and personal progress."""
 
+    profile_group = app_commands.Group(
+        name="profile", description="Your progress, and whether you may be named", guild_only=True
+    )
+
     def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(PageButton)
+        self.bot.add_dynamic_items(PageButton, ShareButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(PageButton)
+        self.bot.remove_dynamic_items(PageButton, ShareButton)
 
     @app_commands.command(name="leaderboard", description="Top members by points, with your rank")
     @app_commands.describe(
@@ -219,8 +250,14 @@ class Leaderboard(commands.Cog):
     async def leaderboard(
         self, interaction: discord.Interaction, period: str = "all", topic: str | None = None
     ) -> None:
-        embed, view = await self._board(interaction, period, topic, 0, interaction.user.id)
-        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        """Privately, with Prev/Next and a Share button that posts it for everyone."""
+        lang, shown, me = await self._board(interaction, period, topic, 0, interaction.user.id)
+        await interaction.response.send_message(
+            embed=board_embed(lang, period, topic, shown, me, interaction.user.id),
+            view=board_view(lang, period, topic, shown, interaction.user.id),
+            allowed_mentions=NO_PINGS,
+            ephemeral=True,
+        )
 
     @component_guard
     async def page_clicked(
@@ -234,8 +271,24 @@ class Leaderboard(commands.Cog):
         """Prev/Next: only the member who opened the board may turn its pages."""
         if interaction.user.id != viewer_id:
             raise UserError("leaderboard.not_yours", member=f"<@{viewer_id}>")
-        embed, view = await self._board(interaction, period, topic, page, viewer_id)
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        lang, shown, me = await self._board(interaction, period, topic, page, viewer_id)
+        await interaction.response.edit_message(
+            embed=board_embed(lang, period, topic, shown, me, viewer_id),
+            view=board_view(lang, period, topic, shown, viewer_id),
+            allowed_mentions=NO_PINGS,
+        )
+
+    @component_guard
+    async def share_clicked(
+        self, interaction: discord.Interaction, period: str, topic: str | None, page: int
+    ) -> None:
+        """Share: the same page, as it is now, posted in the channel (no pings, no buttons)."""
+        lang, shown, _me = await self._board(interaction, period, topic, page, interaction.user.id)
+        await interaction.response.send_message(
+            t(lang, "leaderboard.shared", member=interaction.user.mention),
+            embed=board_embed(lang, period, topic, shown, None, None),
+            allowed_mentions=NO_PINGS,
+        )
 
     async def _board(
         self,
@@ -244,7 +297,7 @@ class Leaderboard(commands.Cog):
         topic: str | None,
         page: int,
         viewer_id: int,
-    ) -> tuple[discord.Embed, discord.ui.View]:
+    ) -> tuple[str, boards.Page, boards.RankInfo | None]:
         lang = await self.bot.lang_for(interaction)
         guild_id = guild_id_of(interaction)
         async with self.bot.db.session() as session:
@@ -253,14 +306,10 @@ class Leaderboard(commands.Cog):
             )
             shown = await boards.leaderboard_page(session, guild_id, scope, page)
             me = await boards.member_rank(session, guild_id, scope, viewer_id)
-        return (
-            board_embed(lang, period, topic, scope, shown, me, viewer_id),
-            board_view(lang, period, topic, shown, viewer_id),
-        )
+        return lang, shown, me
 
-    @app_commands.command(name="profile", description="Points, rank, streaks and weakest topic")
+    @profile_group.command(name="view", description="Points, rank, streaks and weakest topic")
     @app_commands.describe(member="Whose profile (default: yours)")
-    @app_commands.guild_only()
     async def profile(
         self, interaction: discord.Interaction, member: discord.Member | None = None
     ) -> None:
@@ -274,6 +323,21 @@ class Leaderboard(commands.Cog):
             await send_ephemeral(interaction, t(lang, "profile.empty", member=target.mention))
             return
         await send_ephemeral(interaction, embed=profile_embed(lang, target.display_name, data))
+
+    @profile_group.command(
+        name="privacy", description="Whether answer reveals and digests may name you"
+    )
+    @app_commands.describe(named="True: you may be named (default); False: you stay anonymous")
+    async def privacy(self, interaction: discord.Interaction, named: bool | None = None) -> None:
+        """Without ``named``: show the current choice."""
+        lang = await self.bot.lang_for(interaction)
+        guild_id, user_id, now = guild_id_of(interaction), interaction.user.id, self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            if named is not None:
+                await profiles.set_named(session, guild_id, user_id, named, now)
+            current = await profiles.is_named(session, guild_id, user_id)
+        key = "profile.privacy_named" if current else "profile.privacy_hidden"
+        await send_ephemeral(interaction, t(lang, key))
 
 
 async def setup(bot: AiclubBot) -> None:

@@ -23,9 +23,10 @@ from bot.client import AiclubBot, component_guard
 from bot.errors import UserError
 from bot.i18n import t
 from bot.ml import jobs
-from bot.ml.cards import KINDS
+from bot.ml.cards import ModelCard
 from bot.ml.images import ImageInputError, check_upload_size
 from bot.ml.limits import LimitError
+from bot.ml.models import ModelSet
 from bot.ml.requests import JobError, MorphRequest, SampleRequest
 from bot.ml.service import InferenceService, Job, MlConfig
 from bot.ml.tf_backend import TfBackend
@@ -34,6 +35,7 @@ from cogs._ml_ui import (
     cards_embed,
     details_embed,
     digit_picker,
+    model_choice_label,
     morph_embed,
     prediction_embed,
     sample_embed,
@@ -113,6 +115,7 @@ class ML(commands.Cog):
         count="How many digits, 1-64 (default 16)",
         digit="Only this digit, 0-9 (default: every digit in turn)",
         seed="Random seed, 0-4294967295 (default: a random one)",
+        model="Which GAN (default: the digits one)",
     )
     async def sample(
         self,
@@ -120,8 +123,9 @@ class ML(commands.Cog):
         count: int = 16,
         digit: int | None = None,
         seed: int | None = None,
+        model: str | None = None,
     ) -> None:
-        await self._sample(interaction, "gan sample", count, digit, seed)
+        await self._sample(interaction, "gan sample", count, digit, seed, model=model)
 
     async def _sample(
         self,
@@ -131,15 +135,18 @@ class ML(commands.Cog):
         digit: int | None,
         seed: int | None,
         expect_version: str | None = None,
+        model: str | None = None,
     ) -> None:
         lang = await self.bot.lang_for(interaction)
-        raw = {"count": count, "digit": digit, "seed": seed}
+        raw = {"count": count, "digit": digit, "seed": seed, "model": model}
         async with self._job(interaction, command, raw) as job:
             request = SampleRequest.build(count, digit, seed)
-            job.parameters, job.seed = request.parameters(), request.seed
+            job.parameters, job.seed = {**request.parameters(), "model": model}, request.seed
             job.admit()
             await _think(interaction)
-            sample = await job.run("gan", jobs.sample_grid, request, expect_version=expect_version)
+            sample = await job.run(
+                "gan", jobs.sample_grid, request, expect_version=expect_version, model_name=model
+            )
         filename = f"gan-{request.seed}.png"
         await _publish(
             interaction, lang, embed=sample_embed(request, sample.model_version, filename, lang),
@@ -153,7 +160,7 @@ class ML(commands.Cog):
     ) -> None:
         """Re-roll, Same seed / other digit (a private digit picker), a picked digit, Details."""
         models = self.service.models
-        card = models.card("gan") if models is not None else None
+        card = _card_for(models, version)
         if action == "details":
             lang = await self.bot.lang_for(interaction)
             current = card.version if card is not None else None
@@ -182,6 +189,7 @@ class ML(commands.Cog):
         to_digit="End digit, 0-9 (default: from the seed)",
         steps="Frames, 2-32 (default 12)",
         seed="Random seed, 0-4294967295 (default: a random one)",
+        model="Which GAN (default: the digits one)",
     )
     async def interpolate(
         self,
@@ -190,15 +198,16 @@ class ML(commands.Cog):
         to_digit: int | None = None,
         steps: int | None = None,
         seed: int | None = None,
+        model: str | None = None,
     ) -> None:
         lang = await self.bot.lang_for(interaction)
         raw = {"from_digit": from_digit, "to_digit": to_digit, "steps": steps, "seed": seed}
-        async with self._job(interaction, "gan interpolate", raw) as job:
+        async with self._job(interaction, "gan interpolate", {**raw, "model": model}) as job:
             request = MorphRequest.build(from_digit, to_digit, steps, seed)
-            job.parameters, job.seed = request.parameters(), request.seed
+            job.parameters, job.seed = {**request.parameters(), "model": model}, request.seed
             job.admit()
             await _think(interaction)
-            morph = await job.run("gan", jobs.morph, request)
+            morph = await job.run("gan", jobs.morph, request, model_name=model)
             job.parameters["method"] = morph.method
         filename = f"morph-{request.start}-{request.end}-{request.seed}.gif"
         await _publish(
@@ -212,13 +221,19 @@ class ML(commands.Cog):
     @cnn.command(name="predict", description="Classify a digit picture (or a held-out test digit)")
     @app_commands.describe(
         image="A picture of one digit (PNG, JPEG, GIF, WebP or BMP, up to 8 MB); "
-        "leave empty for a held-out test digit"
+        "leave empty for a held-out test digit",
+        model="Which classifier (default: the digits one)",
     )
     async def predict(
-        self, interaction: discord.Interaction, image: discord.Attachment | None = None
+        self,
+        interaction: discord.Interaction,
+        image: discord.Attachment | None = None,
+        model: str | None = None,
     ) -> None:
         lang = await self.bot.lang_for(interaction)
-        raw = {"image": image.filename, "bytes": image.size} if image else {"image": None}
+        raw: dict[str, Any] = {"image": image.filename if image else None, "model": model}
+        if image is not None:
+            raw["bytes"] = image.size
         async with self._job(interaction, "cnn predict", raw) as job:
             if image is not None:
                 check_upload_size(image.size)
@@ -226,17 +241,43 @@ class ML(commands.Cog):
             await _think(interaction)
             if image is not None:
                 data = await job.bounded(image.read())
-                prediction = await job.run("cnn", jobs.classify_upload, data)
+                prediction = await job.run("cnn", jobs.classify_upload, data, model_name=model)
+                if prediction.not_digit is not None:
+                    job.parameters["not_digit"] = prediction.not_digit
             else:
                 pick = secrets.randbelow(2**31)
                 job.parameters["pick"] = pick
-                prediction = await job.run("cnn", jobs.classify_heldout, pick)
+                prediction = await job.run("cnn", jobs.classify_heldout, pick, model_name=model)
         await _publish(
             interaction,
             lang,
             embed=prediction_embed(prediction, "cnn.png", lang),
             file=discord.File(io.BytesIO(prediction.chart_png), "cnn.png"),
         )
+
+    @sample.autocomplete("model")
+    @interpolate.autocomplete("model")
+    async def _gan_models(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._model_choices("gan", current)
+
+    @predict.autocomplete("model")
+    async def _cnn_models(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._model_choices("cnn", current)
+
+    async def _model_choices(self, kind: str, current: str) -> list[app_commands.Choice[str]]:
+        """The served models of ``kind`` from their cards, matching what was typed so far."""
+        cards = await self.service.cards()
+        return [
+            app_commands.Choice(name=model_choice_label(card)[:100], value=name)
+            for name, card in cards.items()
+            if isinstance(card, ModelCard)
+            and card.kind == kind
+            and current.lower() in model_choice_label(card).lower()
+        ][:25]
 
     # ------------------------------------------------------------------ /ml
     @ml.command(name="info", description="Model cards: data, accuracy beside baselines, version")
@@ -258,9 +299,18 @@ class ML(commands.Cog):
             interaction.guild_id,
             ", ".join(models.versions()) or "none",
         )
-        cards = {kind: models.card(kind) or models.problems.get(kind, "?") for kind in KINDS}
-        embed = cards_embed(t(lang, "ml.reloaded"), cards, models.versions(), lang)
+        embed = cards_embed(t(lang, "ml.reloaded"), models.cards(), models.versions(), lang)
         await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+def _card_for(models: ModelSet | None, version: str) -> ModelCard | None:
+    """The loaded GAN a button's picture came from (by version), else the default one."""
+    if models is None:
+        return None
+    for generator in models.named("gan").values():
+        if generator.card.version == version:
+            return generator.card
+    return models.card("gan")
 
 
 async def setup(bot: AiclubBot) -> None:

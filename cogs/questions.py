@@ -21,6 +21,7 @@ from bot.i18n import t
 from bot.interactions import guild_id_of
 from bot.ledger import Occurrence
 from bot.mentions import ping_role
+from bot.onboarding import daily_is_set_up
 from bot.questions import service
 from bot.questions.bank import BankError, Question, QuestionBank, load_bank
 from bot.questions.schedule import parse_post_time
@@ -112,8 +113,9 @@ class Questions(commands.Cog):
 
         self.bot.scheduler.add_job(job_id, trigger, fire)
 
-    async def post_if_due(self, guild_id: int, *, force: bool = False) -> bool:
-        """Claim and publish the guild's post if due (or forced); True if it was claimed.
+    async def post_if_due(self, guild_id: int, *, force: bool = False) -> bool | None:
+        """Claim and publish the guild's post if due (or forced): None if there was nothing
+        to claim, else whether the first attempt went out.
 
         A claimed post is delivered at least once: a transient fault is retried by the sweep,
         a permanent one tells the admins (see ``bot.delivery``).
@@ -123,10 +125,9 @@ class Questions(commands.Cog):
                 session, self.bank, guild_id, self.bot.clock.now(), force=force
             )
         if claimed is None:
-            return False
+            return None
         key = claimed.post.local_date.isoformat()
-        await self.bot.delivery.deliver(Occurrence(guild_id, service.LEDGER_KIND, key))
-        return True
+        return await self.bot.delivery.deliver(Occurrence(guild_id, service.LEDGER_KIND, key))
 
     # ------------------------------------------------------------------ delivery kinds
     def _register_kinds(self) -> None:
@@ -206,14 +207,18 @@ class Questions(commands.Cog):
         target = await self.bot.post_channel(plan.thread_id or plan.channel_id)
         message = await target.send(
             embed=reveal_embed(plan.question, stats, plan.language),
+            allowed_mentions=discord.AllowedMentions.none(),  # names members, pings nobody
             nonce=ledger.nonce(occurrence),
         )
         if plan.message_id is not None:
+            closed = question_embed(
+                plan.question, plan.language, deadline=plan.deadline_at, reveal_url=message.jump_url
+            )
             try:
                 channel = await self.bot.post_channel(plan.channel_id)
-                await channel.get_partial_message(plan.message_id).edit(view=None)
+                await channel.get_partial_message(plan.message_id).edit(embed=closed, view=None)
             except (discord.HTTPException, TypeError) as exc:  # the reveal itself went out
-                log.warning("buttons of daily post %s not removed: %s", plan.post_id, exc)
+                log.warning("daily post %s not marked closed: %s", plan.post_id, exc)
         return message.id
 
     # ------------------------------------------------------------------ commands
@@ -222,8 +227,9 @@ class Questions(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
+            set_up = post is not None or await daily_is_set_up(session, guild_id_of(interaction))
         if post is None or (question := self.bank.get(post.slug)) is None:
-            raise UserError("answer.no_open_question")
+            raise UserError("answer.no_open_question" if set_up else "answer.not_set_up")
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=post.deadline_at),
             view=question_view(question, "post", str(post.id), lang),
@@ -243,7 +249,9 @@ class Questions(commands.Cog):
             raise UserError("daily.no_channel")
         await interaction.response.defer(ephemeral=True)
         posted = await self.post_if_due(guild_id_of(interaction), force=True)
-        key = "daily.posted_now" if posted else "daily.already_posted"
+        key = {True: "daily.posted_now", False: "daily.post_failed", None: "daily.already_posted"}[
+            posted
+        ]
         await interaction.followup.send(
             t(lang, key, channel=f"<#{config.channel_id}>"), ephemeral=True
         )
@@ -259,13 +267,17 @@ class Questions(commands.Cog):
         difficulty: int | None = None,
     ) -> None:
         lang = await self.bot.lang_for(interaction)
-        question = service.pick_practice_question(
-            self.bank,
-            topic,
-            difficulty,
-            seed=f"{interaction.user.id}:{interaction.id}",
-            exclude=set(),
-        )
+        async with self.bot.db.session() as session:
+            question = await service.next_practice_question(
+                session,
+                self.bank,
+                guild_id_of(interaction),
+                interaction.user.id,
+                self.bot.clock.now(),
+                topic=topic,
+                difficulty=difficulty,
+                seed=f"{interaction.user.id}:{interaction.id}",
+            )
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=None, practice=True),
             view=question_view(question, "practice", question.slug, lang),
@@ -308,16 +320,38 @@ class Questions(commands.Cog):
                 interaction.user.id,
                 self.bot.clock.now(),
             )
-        await interaction.response.send_message(
-            t(
-                lang,
-                "score.adjusted",
-                member=member.mention,
-                points=f"{points:+g}",
-                total=f"{total:g}",
-            ),
-            ephemeral=True,
+        told = await self._tell_adjusted(
+            member, guild_id_of(interaction), points, reason.strip(), total
         )
+        text = t(
+            lang, "score.adjusted", member=member.mention, points=f"{points:+g}", total=f"{total:g}"
+        )
+        if not told:
+            text += "\n" + t(lang, "score.not_told")
+        await interaction.response.send_message(text, ephemeral=True)
+
+    async def _tell_adjusted(
+        self, member: discord.Member, guild_id: int, points: float, reason: str, total: float
+    ) -> bool:
+        """DM the member about a manual change, in their server's language; False if it failed
+        (closed DMs never fail the command)."""
+        async with self.bot.db.session() as session:
+            lang = (await get_settings(session, guild_id, self.bot.clock.now())).language
+            await session.commit()
+        text = t(
+            lang,
+            "score.dm",
+            guild=member.guild.name,
+            points=f"{points:+g}",
+            reason=reason,
+            total=f"{total:g}",
+        )
+        try:
+            await member.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.info("points of member %s adjusted; not told by DM: %s", member.id, exc)
+            return False
+        return True
 
     async def _require_expert(self, interaction: discord.Interaction) -> None:
         if interaction.permissions.manage_guild:

@@ -12,6 +12,14 @@ if TYPE_CHECKING:
     from training.datasets import Dataset
 
 CARD_FORMAT = 1
+INPUT_KINDS = {"digits": "digit", "mnist": "digit"}  # others: whole RGB/gray photos
+OOD_METHOD = (
+    "not a digit when the preprocessing finds no ink, when ink covers more than max_ink_share "
+    "of the picture, or when the mean distance from the framed image (pixels 0-16) to its k "
+    "nearest training digits exceeds max_distance; thresholds chosen on the tuning part of "
+    "training.evalset (most negatives flagged with at most 4 % of its digits), figures in "
+    "metrics.uploads.heldback"
+)
 DATASET_SOURCES = {
     "digits": "scikit-learn load_digits (bundled, offline)",
     "mnist": "keras.datasets.mnist",
@@ -85,11 +93,16 @@ def cnn_card(
     training: dict[str, Any],
     metrics: dict[str, Any],
     gates: dict[str, bool],
+    uploads: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Card of a trained classifier (``weights_digest``: SHA-256 of its weights)."""
-    return {
+    """Card of a trained classifier (``weights_digest``: SHA-256 of its weights).
+
+    ``uploads``: the out-of-distribution check and the evaluation-set figures, when measured.
+    """
+    card = {
         **_common("cnn", data, weights_digest, file_sha256, training),
         "usage": "logits = model(images, training=False); probabilities = softmax(logits)",
+        "input_kind": INPUT_KINDS.get(data.name, "photo"),
         "input": _input(data),
         "output": {
             "shape": [None, data.num_classes],
@@ -100,6 +113,10 @@ def cnn_card(
         "metrics": metrics,
         "gates": gates,
     }
+    if uploads is not None:
+        card["ood"] = {**uploads["check"].to_card(), "method": OOD_METHOD}
+        card["metrics"] = {**metrics, "uploads": uploads["figures"]}
+    return card
 
 
 def gan_card(

@@ -163,7 +163,14 @@ def _say(message: str) -> None:
 
 def _summary(metrics: dict[str, Any], gates: dict[str, bool]) -> str:
     """A plain-text table: one row per metric (per-class figures inline), then the gates."""
-    rows = [(name, _format(value)) for name, value in metrics.items()]
+    rows = [(name, _format(value)) for name, value in metrics.items() if name != "uploads"]
+    if "uploads" in metrics:  # the evaluation set: the held-back part's headline figures
+        held = metrics["uploads"]["heldback"]
+        rows.append((
+            "uploads (held-back)",
+            f"accuracy {held['accuracy']:.4f}, digits flagged {held['false_reject_rate']:.4f}, "
+            f"negatives flagged {held['detection_rate']:.4f}",
+        ))  # fmt: skip
     rows += [(f"gate: {name}", "pass" if ok else "FAIL") for name, ok in gates.items()]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)

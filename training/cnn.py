@@ -9,10 +9,15 @@ import keras
 import numpy as np
 from keras import layers
 
+from bot.ml.images import FRAMINGS
+from bot.ml.preprocess import denormalize_images, normalize_images
+from training.augment import augment
+
 if TYPE_CHECKING:
     from training.datasets import Dataset
 
-CNN_BATCH_SIZE = 32
+CNN_BATCH_SIZE = 64
+AUGMENT_COPIES = {"digits": 6}  # augmented copies of each training image, per dataset
 FEATURES_LAYER = "features"
 MIN_CONV_SIZE = 16
 
@@ -21,7 +26,7 @@ def build_cnn(input_shape: tuple[int, int, int], num_classes: int) -> keras.Mode
     """Conv/pool/dense classifier returning logits; layer ``features`` is the penultimate one.
 
     Images smaller than 16 pixels are upsampled inside the model, and training sees random
-    shifts of up to one pixel (inactive at inference).
+    shifts of up to one pixel (inactive at inference) on top of ``training.augment``'s copies.
     """
     height, width, _ = input_shape
     inputs = keras.Input(shape=input_shape, name="image")
@@ -42,10 +47,31 @@ def build_cnn(input_shape: tuple[int, int, int], num_classes: int) -> keras.Mode
     return keras.Model(inputs, outputs, name="cnn")
 
 
+def training_images(data: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training split plus its augmented copies (digit datasets only), normalized."""
+    copies = AUGMENT_COPIES.get(data.name, 0)
+    framing = FRAMINGS.get(data.name)
+    if not copies or framing is None:
+        return data.x_train, data.y_train
+    raw = denormalize_images(data.x_train[..., 0], data.max_value)
+    extra, sources = augment(raw, data.max_value, copies, seed, framing)
+    images = np.concatenate([data.x_train, normalize_images(extra, data.max_value)])
+    return images, np.concatenate([data.y_train, data.y_train[sources]])
+
+
 def train_cnn(
-    data: Dataset, *, epochs: int, batch_size: int = CNN_BATCH_SIZE, verbose: int | str = 0
+    data: Dataset,
+    *,
+    epochs: int,
+    batch_size: int = CNN_BATCH_SIZE,
+    seed: int = 0,
+    verbose: int | str = 0,
 ) -> keras.Model:
-    """Build and fit the classifier on the training split (call ``runtime.configure`` first)."""
+    """Build and fit the classifier on the (augmented) training split.
+
+    Call ``runtime.configure`` first.
+    """
+    x_train, y_train = training_images(data, seed)
     model = build_cnn(data.input_shape, data.num_classes)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
@@ -53,7 +79,7 @@ def train_cnn(
         metrics=["accuracy"],
     )
     model.fit(
-        data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, shuffle=True,
+        x_train, y_train, batch_size=batch_size, epochs=epochs, shuffle=True,
         verbose=verbose,
     )  # fmt: skip
     return model

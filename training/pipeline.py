@@ -6,8 +6,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from training import artifacts, cards, metrics, runtime
-from training.cnn import CNN_BATCH_SIZE, train_cnn
+import numpy as np
+
+from bot.ml.images import FRAMINGS
+from bot.ml.preprocess import denormalize_images, normalize_images
+from training import artifacts, cards, metrics, runtime, vision_eval
+from training.augment import Augmentation
+from training.cnn import AUGMENT_COPIES, CNN_BATCH_SIZE, predict, train_cnn
 from training.gan import GAN_BATCH_SIZE, LATENT_DIM, train_gan
 
 if TYPE_CHECKING:
@@ -16,7 +21,7 @@ if TYPE_CHECKING:
     from training.datasets import Dataset
 
 DEFAULT_EPOCHS = {
-    ("cnn", "digits"): 30,
+    ("cnn", "digits"): 12,
     ("gan", "digits"): 100,
     ("cnn", "mnist"): 5,
     ("gan", "mnist"): 20,
@@ -28,6 +33,17 @@ DEFAULT_EPOCHS = {
 def default_epochs(kind: str, dataset: str) -> int:
     """Epochs that the shipped models were trained for."""
     return DEFAULT_EPOCHS[(kind, dataset)]
+
+
+def augmentation_note(dataset: str) -> str:
+    """What the CNN's training data went through, for its card."""
+    copies = AUGMENT_COPIES.get(dataset, 0)
+    if not copies:
+        return "none"
+    return (
+        f"{copies} augmented copies of each training image: {Augmentation().describe()}; "
+        "plus random shifts of up to 1 pixel (RandomTranslation, training only)"
+    )
 
 
 def evaluate_cnn(cnn: keras.Model, data: Dataset) -> dict[str, Any]:
@@ -48,9 +64,10 @@ def train_cnn_and_save(
     """Train the CNN, measure it, write ``cnn-<dataset>.keras`` then its card; returns both."""
     runtime.configure(seed)
     started = time.perf_counter()
-    model = train_cnn(data, epochs=epochs, batch_size=CNN_BATCH_SIZE, verbose=verbose)
+    model = train_cnn(data, epochs=epochs, batch_size=CNN_BATCH_SIZE, seed=seed, verbose=verbose)
     train_seconds = time.perf_counter() - started
     report = evaluate_cnn(model, data)
+    uploads = evaluate_uploads(model, data)
     path = artifacts.model_path(out_dir, "cnn", data.name)
     file_sha = artifacts.save_model(model, path)
     training = {
@@ -59,16 +76,30 @@ def train_cnn_and_save(
         "batch_size": CNN_BATCH_SIZE,
         "optimizer": "Adam(lr=1e-3)",
         "loss": "sparse categorical cross-entropy on logits",
-        "augmentation": "random shifts of up to 1 pixel (RandomTranslation, training only)",
+        "augmentation": augmentation_note(data.name),
         "wall_time_s": round(train_seconds, 1),
         "command": f"aiclub train cnn --dataset {data.name} --epochs {epochs} --seed {seed}",
     }
     card = cards.cnn_card(
         data, weights_digest=artifacts.weights_sha256(model), file_sha256=file_sha,
-        training=training, **report,
+        training=training, uploads=uploads, **report,
     )  # fmt: skip
     artifacts.write_json(card, artifacts.card_path(path))
     return model, card
+
+
+def evaluate_uploads(cnn: keras.Model, data: Dataset) -> dict[str, Any] | None:
+    """The out-of-distribution check and upload figures of a digits CNN (None for others)."""
+    framing = FRAMINGS.get(data.name)
+    if data.name != "digits" or framing is None:
+        return None  # other datasets: no evaluation set, no reference digits at serving
+
+    def logits(pixels: np.ndarray) -> np.ndarray:
+        return predict(cnn, normalize_images(pixels, data.max_value))
+
+    reference = denormalize_images(data.x_train[..., 0], data.max_value)
+    check, figures = vision_eval.evaluate_uploads(logits, framing, data.max_value, reference)
+    return {"check": check, "figures": figures}
 
 
 def train_gan_and_save(

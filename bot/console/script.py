@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from bot.console.timestamps import parse_locale, parse_timezone
+from bot.console.world import MEMBERS, OWNER
 
 
 class ConsoleSyntaxError(ValueError):
@@ -64,8 +68,34 @@ class Quit:
     """`:quit`"""
 
 
-ConsoleCommand = Slash | Click | Choose | Submit | Advance | Now | Quit
+@dataclass(frozen=True)
+class SetLocale:
+    """`:locale @bob zh-CN` — the member's Discord language: replies and times follow it."""
 
+    user: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class SetTimezone:
+    """`:timezone @bob Asia/Shanghai` — the member's device timezone, for `<t:…>` times."""
+
+    user: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class In:
+    """`:in #events` — run the following commands there; `:in` alone lists the channels."""
+
+    channel: str | None
+
+
+ConsoleCommand = (
+    Slash | Click | Choose | Submit | Advance | Now | Quit | SetLocale | SetTimezone | In
+)
+
+_TAKES_HASH = {":in", ":click", ":select"}  # `#events`, `#12` after these are not comments
 _DURATION = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -95,13 +125,34 @@ def _options(tokens: list[str], what: str) -> dict[str, str]:
     return options
 
 
+def _member_setting(
+    user: str | None, rest: list[str], usage: str, parse: Callable[[str], str]
+) -> tuple[str, str]:
+    """`@member VALUE` after a verb (or `@member :verb VALUE`), the value checked by ``parse``."""
+    if user is None and rest and rest[0].startswith("@"):
+        user = rest.pop(0)[1:]
+    if not user or len(rest) != 1:
+        raise ConsoleSyntaxError(f"usage: {usage}")
+    try:
+        return user, parse(rest[0])
+    except ValueError as exc:
+        raise ConsoleSyntaxError(str(exc)) from None
+
+
 def parse_line(line: str) -> ConsoleCommand | None:
     """Parse one line; None for blank lines and comments."""
     try:
         tokens = shlex.split(line)
     except ValueError as exc:
         raise ConsoleSyntaxError(f"cannot read the line: {exc} (check your quotes)") from None
-    comment = next((i for i, token in enumerate(tokens) if token.startswith("#")), len(tokens))
+    comment = next(
+        (
+            i
+            for i, token in enumerate(tokens)
+            if token.startswith("#") and (i == 0 or tokens[i - 1] not in _TAKES_HASH)
+        ),
+        len(tokens),
+    )
     tokens = tokens[:comment]
     if not tokens:
         return None
@@ -129,6 +180,16 @@ def parse_line(line: str) -> ConsoleCommand | None:
         return Choose(user, int(rest[0].lstrip("#")), values)
     if head == ":submit":
         return Submit(user, _options(rest, ":submit"))
+    if head == ":locale":
+        return SetLocale(
+            *_member_setting(user, rest, ":locale @member LOCALE (e.g. zh-CN)", parse_locale)
+        )
+    if head == ":timezone":
+        return SetTimezone(
+            *_member_setting(
+                user, rest, ":timezone @member ZONE (e.g. Asia/Shanghai)", parse_timezone
+            )
+        )
     if user is not None:
         raise ConsoleSyntaxError(f"{head} does not take a @user")
     if head == ":advance":
@@ -139,7 +200,37 @@ def parse_line(line: str) -> ConsoleCommand | None:
         return Now()
     if head == ":quit":
         return Quit()
+    if head == ":in":
+        channel = " ".join(rest).lstrip("#").strip()  # a thread's name may have spaces
+        if rest and not channel:
+            raise ConsoleSyntaxError("usage: :in #channel (or :in alone to list the channels)")
+        return In(channel or None)
     raise ConsoleSyntaxError(
         f"unknown input {head!r}: type a /command, :advance, :now, :click, :select, "
-        ":submit or :quit"
+        ":submit, :in, :locale, :timezone or :quit"
     )
+
+
+def viewer_options(locales: list[str], timezones: list[str]) -> dict[str, dict[str, str]]:
+    """`--locale alice=zh-CN`, `--timezone Asia/Shanghai` (no member: everyone) → what each
+    member's viewer changes (`{"alice": {"locale": "zh-CN"}}`); ValueError naming a bad one."""
+    members = (OWNER, *MEMBERS)
+    changes: dict[str, dict[str, str]] = {}
+    for option, field_name, values, parse in (
+        ("--locale", "locale", locales, parse_locale),
+        ("--timezone", "timezone", timezones, parse_timezone),
+    ):
+        for text in values:
+            member, sep, value = text.rpartition("=")
+            names = [member.lstrip("@")] if sep else list(members)
+            if names[0] not in members:
+                raise ValueError(
+                    f"{option} {text}: no member @{names[0]} (members: {', '.join(members)})"
+                )
+            try:
+                checked = parse(value)
+            except ValueError as exc:
+                raise ValueError(f"{option} {text}: {exc}") from None
+            for name in names:
+                changes.setdefault(name, {})[field_name] = checked
+    return changes

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,23 @@ from bot.console.script import (
     Choose,
     Click,
     ConsoleCommand,
+    In,
     Now,
     Quit,
+    SetLocale,
+    SetTimezone,
     Slash,
     Submit,
 )
+from bot.console.timestamps import Viewer, render_timestamps
 from bot.console.transcript import render_message
-from bot.console.world import CHANNELS, OWNER, create_demo_world
+from bot.console.world import OWNER, DemoWorld
 from bot.errors import is_answered_error
 from bot.scheduling import SimulatedScheduler
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<(@&|@!?|#)(\d+)>")
+_JUMP = re.compile(r"https://discord\.com/channels/(\d+)/(\d+)(?:/(\d+))?")
 _SHOWN_TYPES = {0, 19, 20, 23}  # default, reply, slash-command and context-menu responses
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -43,17 +49,33 @@ class ConsoleInputError(Exception):
 
 
 class ConsoleSession:
-    """One simulated guild with an owner and three members; prints what the bot does."""
+    """One simulated guild with an owner and three members; prints what the bot does.
+
+    Each message is printed as its reader's Discord client would show it (``raw`` keeps
+    `<t:…>` as sent): an ephemeral reply or a DM for the member it is for, any other message
+    for the member who typed the last command (admin until someone else does).
+    """
 
     def __init__(
-        self, env: simcord.Env, bot: AiclubBot, out_dir: Path, write: Callable[[str], None]
+        self,
+        env: simcord.Env,
+        bot: AiclubBot,
+        world: DemoWorld,
+        out_dir: Path,
+        write: Callable[[str], None],
+        *,
+        viewers: Mapping[str, Viewer] | None = None,
+        raw: bool = False,
     ) -> None:
         self.env = env
         self.bot = bot
         self.out_dir = out_dir
         self.write = write
-        world = create_demo_world(env)
+        self.raw = raw
         self.guild, self.channels, self.actors = world.guild, world.channels, world.actors
+        self.viewers = {name: (viewers or {}).get(name, Viewer()) for name in self.actors}
+        self.channel = "general"
+        self._reader = OWNER
         self._numbers: dict[int, int] = {}
         self._signatures: dict[int, tuple[Any, ...]] = {}
         self._modals: dict[str, simcord.InteractionResult] = {}
@@ -71,6 +93,10 @@ class ConsoleSession:
                 self.write(f"now: {self.bot.clock.now():%Y-%m-%d %H:%M:%S} UTC")
             elif isinstance(command, Advance):
                 await self._advance(command.delta)
+            elif isinstance(command, In):
+                self._move_to(command.channel)
+            elif isinstance(command, SetLocale | SetTimezone):
+                self._set_viewer(command)
             elif isinstance(command, Slash):
                 await self._slash(command)
             elif isinstance(command, Click):
@@ -90,38 +116,82 @@ class ConsoleSession:
             raise ConsoleInputError(f"unknown member @{name}; members: {', '.join(self.actors)}")
         return actor
 
+    def _acting(self, name: str | None) -> simcord.MemberActor:
+        """The member who types this command; they read what it posts in channels."""
+        actor = self._actor(name)
+        self._reader = name or OWNER
+        return actor
+
+    def locale_of(self, user_id: int) -> str | None:
+        """The Discord locale a member's interactions carry (None: not a console member)."""
+        for name, actor in self.actors.items():
+            if actor.id == user_id:
+                return self.viewers[name].locale
+        return None
+
+    def _set_viewer(self, command: SetLocale | SetTimezone) -> None:
+        self._actor(command.user)
+        viewer = self.viewers[command.user]
+        if isinstance(command, SetLocale):
+            self.viewers[command.user] = replace(viewer, locale=command.locale)
+            self.write(f"@{command.user}'s Discord language is now {command.locale}")
+        else:
+            self.viewers[command.user] = replace(viewer, timezone=command.timezone)
+            self.write(f"@{command.user}'s timezone is now {command.timezone}")
+
+    def _text_channels(self) -> dict[str, simcord.ChannelHandle]:
+        """The guild's text channels and threads by name (threads the bot opened included)."""
+        found: dict[str, simcord.ChannelHandle] = {}
+        for name, channel in self.guild.channels.items():
+            found.setdefault(name, channel)
+            for thread in channel.threads:
+                found.setdefault(thread.name or str(thread.id), thread)
+        return found
+
+    def _move_to(self, name: str | None) -> None:
+        channels = self._text_channels()
+        listing = ", ".join(f"#{n} (here)" if n == self.channel else f"#{n}" for n in channels)
+        if name is None:
+            self.write(f"channels: {listing}")
+            return
+        if name not in channels:
+            raise ConsoleInputError(f"no channel #{name}; channels: {listing}")
+        self.channel = name
+        self.write(f"commands now run in #{name}")
+
     async def _advance(self, delta: timedelta) -> None:
         scheduler = self.bot.scheduler
         assert isinstance(scheduler, SimulatedScheduler)
         fired = await scheduler.advance_to(self.bot.clock.now() + delta)
         await self.env.settle()
-        self.write(
-            f"advanced to {self.bot.clock.now():%Y-%m-%d %H:%M} UTC ({len(fired)} job(s) ran)"
-        )
+        jobs = "1 job" if len(fired) == 1 else f"{len(fired)} jobs"
+        self.write(f"advanced to {self.bot.clock.now():%Y-%m-%d %H:%M} UTC ({jobs} ran)")
 
     async def _slash(self, command: Slash) -> None:
-        actor = self._actor(command.user)
+        self._actor(command.user)
         app_command = self._find_command(command.name)
         options = {
             name: self._convert(app_command, name, raw) for name, raw in command.options.items()
         }
-        result = await actor.slash(self.channels["general"], command.name, **options)
+        actor = self._acting(command.user)
+        channel = self._text_channels().get(self.channel) or self.channels["general"]
+        result = await actor.slash(channel, command.name, **options)
         self._remember_modal(command.user, result)
 
     async def _click(self, command: Click) -> None:
-        actor = self._actor(command.user)
+        actor = self._acting(command.user)
         message = self._message_by_number(command.number)
         result = await actor.click(ResponseMessage(self.env, message), label=command.label)
         self._remember_modal(command.user, result)
 
     async def _choose(self, command: Choose) -> None:
-        actor = self._actor(command.user)
+        actor = self._acting(command.user)
         message = self._message_by_number(command.number)
         result = await actor.select(ResponseMessage(self.env, message), list(command.values))
         self._remember_modal(command.user, result)
 
     async def _submit(self, command: Submit) -> None:
-        actor = self._actor(command.user)
+        actor = self._acting(command.user)
         shown = self._modals.pop(command.user or OWNER, None)
         if shown is None:
             raise ConsoleInputError("no form is open for this member")
@@ -184,9 +254,11 @@ class ConsoleSession:
         if kind in (OptionType.user, OptionType.mentionable):
             return self._actor(raw.lstrip("@"))
         if kind is OptionType.channel:
-            channel = self.channels.get(raw.lstrip("#"))
+            channels = self._text_channels()
+            channel = channels.get(raw.lstrip("#"))
             if channel is None:
-                raise ConsoleInputError(f"option {name}: no channel {raw}; use #{CHANNELS[0]}")
+                known = ", ".join(f"#{n}" for n in channels)
+                raise ConsoleInputError(f"option {name}: no channel {raw}; channels: {known}")
             return channel
         if kind is OptionType.role:
             role = self.guild.roles.get(raw.lstrip("@"))
@@ -245,14 +317,22 @@ class ConsoleSession:
 
     def flush(self) -> None:
         """Print every bot message that is new or changed since the last flush."""
-        for message in self._bot_messages():
-            signature = self._signature(message)
-            if self._signatures.get(message.id) == signature:
-                continue
+        changed = [
+            message
+            for message in self._bot_messages()
+            if self._signatures.get(message.id) != self._signature(message)
+        ]
+        for message in changed:  # numbered first: an edit may link to a newer message
+            self._numbers.setdefault(message.id, len(self._numbers) + 1)
+        for message in changed:
             edited = message.id in self._signatures
-            self._signatures[message.id] = signature
-            number = self._numbers.setdefault(message.id, len(self._numbers) + 1)
+            self._signatures[message.id] = self._signature(message)
+            number = self._numbers[message.id]
             paths = [self._save_attachment(number, a) for a in message.attachments]
+            viewer = self.viewers.get(self._reader_of(message), Viewer())
+            # `<t:…:R>` as the reader saw it when the message arrived (or was last edited)
+            stamp = message.edited_timestamp or message.timestamp
+            shown_at = datetime.fromisoformat(stamp) if stamp else self.bot.clock.now()
             for line in render_message(
                 number,
                 self._channel_label(message.channel_id),
@@ -261,8 +341,23 @@ class ConsoleSession:
                 edited=edited,
                 attachment_paths=paths,
             ):
-                self.write(_MENTION.sub(self._mention_name, line))
+                line = _JUMP.sub(self._jump_name, _MENTION.sub(self._mention_name, line))
+                self.write(line if self.raw else render_timestamps(line, viewer, shown_at))
         self._report_errors()
+
+    def _reader_of(self, message: Any) -> str:
+        """Whose client shows ``message``: a DM's recipient, an ephemeral reply's member, or
+        whoever typed the last command."""
+        channel = self.env.backend.get_channel(message.channel_id)
+        if message.is_ephemeral:
+            user = (message.interaction_metadata or {}).get("user") or {}
+            readers = {str(user.get("id"))}
+        elif channel.type == discord.ChannelType.private.value:
+            readers = {str(user_id) for user_id in channel.recipient_ids}
+        else:
+            return self._reader
+        named = (name for name, actor in self.actors.items() if str(actor.id) in readers)
+        return next(named, self._reader)
 
     def _mention_name(self, match: re.Match[str]) -> str:
         kind, snowflake = match.group(1), int(match.group(2))
@@ -275,6 +370,17 @@ class ConsoleSession:
             return f"@{backend.get_user(snowflake).name}"
         except (KeyError, AttributeError, simcord.BackendError):
             return match.group(0)
+
+    def _jump_name(self, match: re.Match[str]) -> str:
+        """A link to a channel or message, shown as Discord shows it: `#events › message #4`."""
+        try:
+            channel = self.env.backend.get_channel(int(match.group(2)))
+        except simcord.BackendError:
+            return match.group(0)
+        if match.group(3) is None:
+            return f"#{channel.name}"
+        number = self._numbers.get(int(match.group(3)))
+        return f"#{channel.name} › message" + (f" #{number}" if number else "")
 
     def _save_attachment(self, number: int, attachment: dict[str, Any]) -> str:
         data = self.env.backend.cdn.get(attachment["url"]) or b""

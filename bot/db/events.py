@@ -21,7 +21,7 @@ SCHEDULED, CANCELLED = "scheduled", "cancelled"  # Event.status
 
 
 class EventConfig(Base):
-    """Per-guild event settings (the timezone lives in GuildSettings)."""
+    """Per-guild event settings; ``timezone`` None means the server's (GuildSettings)."""
 
     __tablename__ = "event_config"
 
@@ -35,6 +35,7 @@ class EventConfig(Base):
     organiser_role_id: Mapped[int | None] = mapped_column(Snowflake)
     reminder_offsets: Mapped[str] = mapped_column(String(100), default="1440,15")  # minutes
     native_warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name
     updated_at: Mapped[datetime]
 
 
@@ -79,6 +80,24 @@ class Rsvp(Base):
     user_id: Mapped[int] = mapped_column(Snowflake)
     status: Mapped[str] = mapped_column(String(16))
     responded_at: Mapped[datetime]  # waitlist order
+
+
+class EventChange(Base):
+    """A change of an event's time or place, told to its members once (see the ledger)."""
+
+    __tablename__ = "event_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    old_start_at: Mapped[datetime]  # the occurrence members expected
+    new_start_at: Mapped[datetime]
+    old_duration_minutes: Mapped[int] = mapped_column(Integer)
+    new_duration_minutes: Mapped[int] = mapped_column(Integer)
+    old_place: Mapped[str] = mapped_column(String(120))  # as shown: link, address or <#channel>
+    new_place: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
 
 
 class DigestConfig(Base):

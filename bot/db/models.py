@@ -1,10 +1,11 @@
-"""ORM models of the core: guild settings, the scheduled-post ledger and bot state."""
+"""ORM models of the core: guild settings, the scheduled-post ledger, bot state and the
+per-member choices (privacy, practice questions seen)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
@@ -54,6 +55,38 @@ class ScheduledPost(Base):
     next_attempt_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+
+
+class MemberPrivacy(Base):
+    """A member's privacy choices in a guild (``/profile privacy``); no row means defaults."""
+
+    __tablename__ = "member_privacy"
+
+    guild_id: Mapped[int] = mapped_column(
+        Snowflake,
+        ForeignKey("guild_settings.guild_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    hide_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    updated_at: Mapped[datetime]
+
+
+class PracticeSeen(Base):
+    """A practice question shown to a member, and when it was last shown (one row per slug)."""
+
+    __tablename__ = "practice_seen"
+
+    guild_id: Mapped[int] = mapped_column(
+        Snowflake,
+        ForeignKey("guild_settings.guild_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[datetime]
 
 
 class BotState(Base):

@@ -2,9 +2,10 @@
 
 Each guild's digest goes out once per guild-local ISO week (ledger kind ``weekly_digest``,
 key ``2026-W48``) at its configured local weekday and time, or late within a day after
-downtime. It lists the next 7 days' events with RSVP counts, last week's top 5 and most
-improved members, last week's daily questions with their average score and most-missed
-key point, and a practice suggestion.
+downtime. It lists the next 7 days' events with RSVP counts, last week's top 5 (members with
+points) and most improved members (once there are two weeks of points to compare), last
+week's daily questions with their average score, most-missed key point and a link to their
+thread, and a practice suggestion. Members who opted out of being named are listed anonymously.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.ledger import Occurrence
 from bot.questions.bank import QuestionBank
 from bot.questions.leaderboard import leaderboard_page
 from bot.questions.points import scope_for
+from bot.questions.profile import hidden_members
 from bot.questions.schedule import ScheduleError, local_date, parse_post_time, post_instant
 from bot.questions.service import reveal_stats
 from bot.ratelimit import RateLimiter
@@ -137,11 +139,16 @@ class QuestionLine:
     answers: int
     average: float | None
     most_missed: str | None
+    url: str | None = None  # the question's thread (its reveal), else the post itself
 
 
 @dataclass(frozen=True)
 class Digest:
-    """Everything one digest shows (user ids and topic ids; the cog renders them)."""
+    """Everything one digest shows (user ids and topic ids; the cog renders them).
+
+    ``monday`` starts the guild-local week of the digest, ``last_monday`` the week its top 5,
+    improvements and questions come from; ``hidden`` are members not to be named.
+    """
 
     week: str
     last_week: str
@@ -151,6 +158,9 @@ class Digest:
     improved: tuple[tuple[int, float], ...]
     questions: tuple[QuestionLine, ...]
     weakest_topic: str | None
+    monday: date
+    last_monday: date
+    hidden: frozenset[int] = frozenset()
 
     @property
     def empty(self) -> bool:
@@ -177,14 +187,19 @@ async def _events(session: AsyncSession, guild_id: int, now: datetime) -> tuple[
 async def _improved(
     session: AsyncSession, guild_id: int, last: str, before: str
 ) -> tuple[tuple[int, float], ...]:
+    """Members who gained most on the week before; nothing without points in both weeks."""
     rows = await session.execute(
         select(LeaderboardPoints.user_id, LeaderboardPoints.scope, LeaderboardPoints.points).where(
             LeaderboardPoints.guild_id == guild_id, LeaderboardPoints.scope.in_([last, before])
         )
     )
     delta: dict[int, float] = {}
+    weeks: set[str] = set()
     for user_id, scope, points in rows:
         delta[user_id] = delta.get(user_id, 0.0) + (points if scope == last else -points)
+        weeks.add(scope)
+    if len(weeks) < 2:
+        return ()
     ranked = sorted((item for item in delta.items() if item[1] > 0), key=lambda i: (-i[1], i[0]))
     return tuple((user_id, round(gain, 1)) for user_id, gain in ranked[:IMPROVED])
 
@@ -218,9 +233,20 @@ async def _questions(
                 stats.answers,
                 stats.average,
                 missed,
+                _post_url(post),
             )
         )
     return tuple(lines)
+
+
+def _post_url(post: QuestionPost) -> str | None:
+    """A link to the post's thread (where its reveal is), else to the post itself."""
+    base = f"https://discord.com/channels/{post.guild_id}"
+    if post.thread_id is not None:
+        return f"{base}/{post.thread_id}"
+    if post.channel_id is not None and post.message_id is not None:
+        return f"{base}/{post.channel_id}/{post.message_id}"
+    return None
 
 
 async def _weakest_topic(session: AsyncSession, guild_id: int, monday: date) -> str | None:
@@ -248,16 +274,22 @@ async def build_digest(
     this_monday = monday_of(local_date(now, ZoneInfo(settings.timezone)))
     last_monday = this_monday - timedelta(days=7)
     last, before = week_key(last_monday), week_key(last_monday - timedelta(days=7))
-    top = (await leaderboard_page(session, guild_id, last, 0, TOP)).rows
+    rows = (await leaderboard_page(session, guild_id, last, 0, TOP)).rows
+    top = tuple((row.user_id, row.points) for row in rows if row.points > 0)
+    improved = await _improved(session, guild_id, last, before)
+    named = {user_id for user_id, _points in top + improved}
     return Digest(
         week=week_key(this_monday),
         last_week=last,
         language=settings.language,
         events=await _events(session, guild_id, now),
-        top=tuple((row.user_id, row.points) for row in top),
-        improved=await _improved(session, guild_id, last, before),
+        top=top,
+        improved=improved,
         questions=await _questions(session, guild_id, last_monday, bank, settings.language),
         weakest_topic=await _weakest_topic(session, guild_id, last_monday),
+        monday=this_monday,
+        last_monday=last_monday,
+        hidden=await hidden_members(session, guild_id, named),
     )
 
 

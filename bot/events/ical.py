@@ -3,7 +3,8 @@
 One-off events are written in UTC. Repeating events are written in the guild's timezone
 (``DTSTART;TZID=...`` plus a generated VTIMEZONE) so that calendar apps expand the RRULE
 on local time across DST, as ``bot.events.recurrence`` does. The output depends only on
-the events given: UIDs derive from ids and DTSTAMP is the event's last revision.
+the events given: UIDs derive from ids and DTSTAMP is the event's last revision. Each event
+carries a display alarm (VALARM) per reminder offset of the server, and its URL.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Alarm, Calendar, Event, vRecur
 
 DEFAULT_PRODID = "-//aiclub//events//EN"
 
@@ -24,7 +25,8 @@ class IcalEvent:
 
     ``updated_at`` is the last revision (DTSTAMP); ``sequence`` counts edits that
     attendees should see; ``exdates`` are starts of cancelled occurrences of a repeat;
-    ``url`` is a link (stream, or the channel's ``https://discord.com/channels/...``).
+    ``url`` is a link (the announcement's ``https://discord.com/channels/...``, else the
+    stream or channel); ``alarms`` are how long before each start to remind.
     """
 
     id: int
@@ -42,6 +44,7 @@ class IcalEvent:
     exdates: tuple[datetime, ...] = ()
     cancelled: bool = False
     sequence: int = 0
+    alarms: tuple[timedelta, ...] = ()
 
 
 def event_uid(event_id: int, guild_id: int) -> str:
@@ -66,6 +69,12 @@ def _vevent(event: IcalEvent) -> Event:
     vevent.add("categories", [event.kind])
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("sequence", event.sequence)
+    for before in event.alarms:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", event.title)
+        alarm.add("trigger", -before)
+        vevent.add_component(alarm)
     if event.rrule:
         vevent.add("rrule", vRecur.from_ical(event.rrule.removeprefix("RRULE:")))
         if event.exdates:

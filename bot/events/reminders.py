@@ -1,7 +1,9 @@
 """Event reminders: offsets, when each reminder falls due, and claiming them exactly once.
 
 A reminder is one ``(occurrence, offset)`` pair: ``offset`` minutes before an occurrence
-starts (offset 0 is the "starting now" post). Occurrences of a repeating event come from
+starts. Offset 0 is the "starting now" post (the announcement turns live); a negative offset,
+minus the event's length, is its end (the announcement turns "ended", or shows the next
+occurrence of a repeat). Occurrences of a repeating event come from
 ``bot.events.recurrence`` (expanded in the guild's local time, so DST moves their UTC time);
 the ledger key ``<event_id>:<occurrence UTC>:<offset>`` makes each one go out at most once,
 whatever restarts, duplicate triggers or clock changes happen.
@@ -20,6 +22,7 @@ from bot import ledger
 from bot.db.events import SCHEDULED, Event
 from bot.errors import UserError
 from bot.events.recurrence import next_occurrence, occurrences
+from bot.events.rules import MAX_DURATION
 from bot.events.timeparse import TimeParseError, parse_duration
 
 LEDGER_KIND = "event_reminder"
@@ -56,6 +59,11 @@ def format_offsets(offsets: tuple[int, ...]) -> str:
         hours, minutes = divmod(offset, 60)
         parts.append((f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else ""))
     return ", ".join(parts) or "none"
+
+
+def with_end(offsets: tuple[int, ...], duration_minutes: int) -> tuple[int, ...]:
+    """The reminder offsets and the occurrence's end (``-duration_minutes``)."""
+    return (*offsets, -duration_minutes)
 
 
 # ---------------------------------------------------------------------------- due times
@@ -114,13 +122,13 @@ def sendable(due: Due, now: datetime, grace: timedelta = GRACE) -> bool:
     Within ``grace`` of its time, and an advance reminder only while the occurrence has not
     started (no "starts in 15 minutes" after the start).
     """
-    return now - grace < due.due_at <= now and (due.offset == 0 or due.occurrence > now)
+    return now - grace < due.due_at <= now and (due.offset <= 0 or due.occurrence > now)
 
 
 def window_end(due: Due, grace: timedelta = GRACE) -> datetime:
     """Until when a reminder may still go out: an advance one until the occurrence starts,
-    the "starting now" post within ``grace`` of the start."""
-    return due.occurrence + grace if due.offset == 0 else due.occurrence
+    the "starting now" post and the end within ``grace`` of their time."""
+    return due.due_at + grace if due.offset <= 0 else due.occurrence
 
 
 def parse_key(key: str) -> tuple[int, Due]:
@@ -137,11 +145,11 @@ async def active_event_ids(
     session: AsyncSession, now: datetime, guild_id: int | None = None
 ) -> list[int]:
     """Announced, scheduled events that may still have reminders (repeating, or not long
-    started); an event whose announcement never went out gets none."""
+    ended); an event whose announcement never went out gets none."""
     query = select(Event.id).where(
         Event.status == SCHEDULED,
         Event.message_id.is_not(None),
-        or_(Event.rrule.is_not(None), Event.start_at > now - GRACE),
+        or_(Event.rrule.is_not(None), Event.start_at > now - GRACE - MAX_DURATION),
     )
     if guild_id is not None:
         query = query.where(Event.guild_id == guild_id)
@@ -156,13 +164,15 @@ async def claim_due(
     now: datetime,
     grace: timedelta = GRACE,
 ) -> list[Due]:
-    """Claim (and commit) every reminder of ``event`` that is due and not claimed yet.
+    """Claim (and commit) every reminder of ``event`` that is due and not claimed yet, its
+    start and its end included (see ``with_end``).
 
     Reminders due before the event was created, or more than ``grace`` ago, are skipped.
     """
     after = max(now - grace, event.created_at)
     claimed = []
-    for due in due_between(event.start_at, tz, event.rrule, offsets, after, now):
+    every = with_end(offsets, event.duration_minutes)
+    for due in due_between(event.start_at, tz, event.rrule, every, after, now):
         if sendable(due, now, grace) and await ledger.claim(
             session,
             event.guild_id,

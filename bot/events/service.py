@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.events import CANCELLED, SCHEDULED, Event, EventConfig, Rsvp
+from bot import ledger
+from bot.db.events import CANCELLED, SCHEDULED, Event, EventChange, EventConfig, Rsvp
 from bot.errors import UserError
 from bot.events.ical import IcalEvent
-from bot.events.recurrence import Repeat, next_occurrence
+from bot.events.recurrence import Repeat, next_occurrence, occurrences
 from bot.events.reminders import format_offsets, parse_offsets
 from bot.events.rules import (
     MAX_CAPACITY,
@@ -26,14 +27,19 @@ from bot.events.rules import (
     EventRuleError,
     validate_event_fields,
 )
-from bot.events.timeparse import TimeParseError, parse_duration, parse_start
+from bot.events.timeparse import TimeParseError, parse_duration, read_start
 from bot.formatting import discord_timestamp
 from bot.guilds import get_settings
+from bot.questions.schedule import ScheduleError, parse_timezone
 
 KINDS: tuple[str, ...] = ("talk", "contest", "seminar", "ama", "meetup")
 CHOICES: tuple[str, ...] = ("going", "maybe", "not_going")
 DEFAULT_DURATION = timedelta(hours=1)
 GOING, WAITLIST, MAYBE, NOT_GOING = "going", "waitlist", "maybe", "not_going"
+UPCOMING, LIVE, ENDED = "upcoming", "live", "ended"  # what an announcement shows (or CANCELLED)
+CHANGE_KIND = "event_change"  # ledger kind: members told of a time or place change
+CHANGE_WINDOW = timedelta(days=1)
+SERVER_TIMEZONE = "server"  # /config events timezone: back to the server's timezone
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -58,10 +64,20 @@ async def configure_events(
     reminders: str | None = None,
     organiser_role_id: int | None = None,
     channel_id: int | None = None,
+    timezone: str | None = None,
 ) -> EventConfig:
-    """Change what was given (reminder offsets like ``"24h,15m"``); the caller commits."""
+    """Change what was given (reminder offsets like ``"24h,15m"``, an IANA timezone or
+    ``"server"`` for the server's); validates everything first; the caller commits."""
     offsets = parse_offsets(reminders) if reminders is not None else None
+    zone = None
+    if timezone is not None and timezone.strip().lower() != SERVER_TIMEZONE:
+        try:
+            zone = parse_timezone(timezone).key
+        except ScheduleError as exc:
+            raise UserError("daily.unknown_timezone", value=exc.value) from None
     config = await get_event_config(session, guild_id, now)
+    if timezone is not None:
+        config.timezone = zone
     if offsets is not None:
         config.reminder_offsets = ",".join(map(str, offsets))
     if organiser_role_id is not None:
@@ -82,9 +98,11 @@ def describe_offsets(config: EventConfig) -> str:
     return format_offsets(offsets_of(config))
 
 
-async def guild_zone(session: AsyncSession, guild_id: int, now: datetime) -> ZoneInfo:
-    """The guild's timezone."""
-    return ZoneInfo((await get_settings(session, guild_id, now)).timezone)
+async def event_zone(session: AsyncSession, guild_id: int, now: datetime) -> ZoneInfo:
+    """The timezone of the guild's events: their own (``/config events timezone:``), else
+    the server's."""
+    config = await get_event_config(session, guild_id, now)
+    return ZoneInfo(config.timezone or (await get_settings(session, guild_id, now)).timezone)
 
 
 async def mark_native_warned(session: AsyncSession, guild_id: int, now: datetime) -> bool:
@@ -126,6 +144,14 @@ class Draft:
     description: str
     capacity: int | None
     rrule: str | None
+    alternatives: tuple[datetime, ...] = ()  # other readings of the typed start
+
+    def choose(self, start: datetime) -> Draft:
+        """The draft starting at another reading of its start (same length)."""
+        readings = sorted({self.start_at, *self.alternatives})
+        if start not in readings:
+            raise ValueError(f"{start} is not a reading of the draft's start")
+        return replace(self, start_at=start, alternatives=tuple(r for r in readings if r != start))
 
 
 def _time_error(exc: TimeParseError, typed: str) -> UserError:
@@ -135,6 +161,16 @@ def _time_error(exc: TimeParseError, typed: str) -> UserError:
     )
     if exc.code == "ambiguous" and readings:
         return UserError("events.time.ambiguous_readings", readings=readings)
+    if exc.code == "ambiguous_date":
+        first, second = exc.readings
+        return UserError(
+            "events.time.ambiguous_date",
+            value=typed,
+            first=discord_timestamp(first, "D"),
+            second=discord_timestamp(second, "D"),
+            first_iso=exc.dates[0].isoformat(),
+            second_iso=exc.dates[1].isoformat(),
+        )
     if exc.code in ("in_past", "too_far"):
         return UserError(f"events.time.{exc.code}", when=readings or f"`{typed}`")
     return UserError(f"events.time.{exc.code}", value=typed)
@@ -162,12 +198,21 @@ def _validate(draft: Draft, now: datetime, active_count: int) -> None:
         raise _rule_error(exc) from None
 
 
-def parse_start_text(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    """A start typed in the guild's timezone (UTC result); raises UserError."""
+def read_start_text(
+    text: str, tz: ZoneInfo, now: datetime
+) -> tuple[datetime, tuple[datetime, ...]]:
+    """A start typed in the events' timezone: the UTC start and its other plausible readings
+    (``next friday`` on a Tuesday); raises UserError."""
     try:
-        return parse_start(text, tz, now)
+        reading = read_start(text, tz, now)
     except TimeParseError as exc:
         raise _time_error(exc, text) from None
+    return reading.start, reading.alternatives
+
+
+def parse_start_text(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """A start typed in the events' timezone (UTC result); raises UserError."""
+    return read_start_text(text, tz, now)[0]
 
 
 def parse_length(
@@ -230,15 +275,15 @@ async def prepare_event(
     repeat_count: int | None = None,
     native_count: int = 0,
 ) -> Draft:
-    """Parse and validate a new event in the guild's timezone; stores nothing.
+    """Parse and validate a new event in the events' timezone; stores nothing.
 
     ``native_count`` is the guild's Discord scheduled events (the 100-event limit counts
     them too). Raises UserError with a key under ``events.``.
     """
     if kind not in KINDS:
         raise UserError("events.unknown_kind", kinds=", ".join(KINDS))
-    tz = await guild_zone(session, guild_id, now)
-    start_at = parse_start_text(start, tz, now)
+    tz = await event_zone(session, guild_id, now)
+    start_at, alternatives = read_start_text(start, tz, now)
     length = parse_length(duration, end, start_at, tz, now)
     try:
         rrule = Repeat(repeat or "none").to_rrule(count=repeat_count if repeat else None)
@@ -254,6 +299,7 @@ async def prepare_event(
         (description or "").strip()[:1000],
         capacity,
         rrule,
+        alternatives,
     )
     count = max(await active_event_count(session, guild_id, now), native_count)
     _validate(draft, now, count)
@@ -341,6 +387,30 @@ def current_or_next_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime
     return next_start(event, tz, now - duration_of(event))
 
 
+def shown_state(event: Event, tz: ZoneInfo, now: datetime) -> tuple[str, datetime]:
+    """What the announcement shows at ``now`` and for which occurrence: ``LIVE`` (running),
+    ``UPCOMING`` (the next one), ``ENDED`` (the last one is over) or ``CANCELLED``."""
+    start = current_or_next_start(event, tz, now)
+    if event.status == CANCELLED:
+        return CANCELLED, start or event.start_at
+    if start is None:
+        past = occurrences(event.start_at, tz, event.rrule, event.start_at, now)
+        return ENDED, past[-1] if past else event.start_at
+    return (LIVE if start <= now else UPCOMING), start
+
+
+def jump_url(event: Event) -> str | None:
+    """The web link of the event's announcement (None before it is posted)."""
+    if event.message_id is None:
+        return None
+    return f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
+
+
+def place_text(location: str | None, voice_channel_id: int | None) -> str:
+    """The event's place as members see it: a channel mention, a link or an address."""
+    return f"<#{voice_channel_id}>" if voice_channel_id is not None else location or "—"
+
+
 async def get_event(session: AsyncSession, guild_id: int, event_id: int) -> Event:
     """The guild's announced event ``event_id`` or UserError ``events.not_found``."""
     event = await session.get(Event, event_id)
@@ -367,7 +437,7 @@ async def upcoming_events(
 ) -> list[Upcoming]:
     """Announced, scheduled events whose next or running occurrence starts before ``until``,
     soonest first."""
-    tz = await guild_zone(session, guild_id, now)
+    tz = await event_zone(session, guild_id, now)
     events = await session.scalars(
         select(Event).where(
             Event.guild_id == guild_id,
@@ -411,13 +481,17 @@ async def rsvp_counts(session: AsyncSession, event_ids: Iterable[int]) -> dict[i
     return counts
 
 
-async def members_with(session: AsyncSession, event_id: int, statuses: Iterable[str]) -> list[int]:
-    """User ids of the event's members whose answer is one of ``statuses``, by answer time."""
+async def members_with(
+    session: AsyncSession, event_id: int, statuses: Iterable[str], limit: int | None = None
+) -> list[int]:
+    """User ids of the event's members whose answer is one of ``statuses``, by answer time
+    (the first ``limit`` of them)."""
     return list(
         await session.scalars(
             select(Rsvp.user_id)
             .where(Rsvp.event_id == event_id, Rsvp.status.in_(list(statuses)))
             .order_by(Rsvp.responded_at, Rsvp.id)
+            .limit(limit)
         )
     )
 
@@ -491,7 +565,7 @@ async def set_rsvp(
         raise UserError("events.not_found", id=event_id)
     if event.status == CANCELLED:
         raise UserError("rsvp.cancelled", title=event.title)
-    tz = await guild_zone(session, event.guild_id, now)
+    tz = await event_zone(session, event.guild_id, now)
     if current_or_next_start(event, tz, now) is None:
         raise UserError("rsvp.ended", title=event.title)
     row = await session.scalar(
@@ -525,11 +599,12 @@ async def set_rsvp(
 # ---------------------------------------------------------------------------- edit, cancel
 @dataclass(frozen=True)
 class EditResult:
-    """An edited event, whether its time moved and who moved up from the waitlist."""
+    """An edited event, who moved up from the waitlist, and the claimed ledger occurrence
+    that tells its members of a time or place change (None when neither changed)."""
 
     event: Event
-    time_changed: bool
     promoted: tuple[int, ...]
+    change_notice: ledger.Occurrence | None
 
 
 async def edit_event(
@@ -554,7 +629,7 @@ async def edit_event(
     require_owner(event, user_id, manage_events)
     if event.status == CANCELLED:
         raise UserError("events.cancelled_already", title=event.title)
-    tz = await guild_zone(session, guild_id, now)
+    tz = await event_zone(session, guild_id, now)
     upcoming = current_or_next_start(event, tz, now)
     if upcoming is None:
         raise UserError("events.ended", title=event.title)
@@ -583,7 +658,13 @@ async def edit_event(
         else replace(draft, start_at=max(upcoming, now + timedelta(minutes=1)))
     )
     _validate(checked, now, await active_event_count(session, guild_id, now, exclude=event.id))
-    time_changed = start_at != event.start_at or length != duration_of(event)
+    change = EventChange(
+        event_id=event.id,
+        old_start_at=upcoming,
+        old_duration_minutes=event.duration_minutes,
+        old_place=place_text(event.location, event.voice_channel_id),
+        created_at=now,
+    )
     event.title, event.start_at, event.kind = draft.title, draft.start_at, draft.kind
     event.duration_minutes = int(length.total_seconds() // 60)
     event.location, event.voice_channel_id = draft.location, draft.voice_channel_id
@@ -592,8 +673,45 @@ async def edit_event(
     event.updated_at = now
     await session.flush()
     promoted = await _promote(session, event, now)
+    notice = await _record_change(session, event, change, tz, now)
     await session.commit()
-    return EditResult(event, time_changed, promoted)
+    return EditResult(event, promoted, notice)
+
+
+async def _record_change(
+    session: AsyncSession, event: Event, change: EventChange, tz: ZoneInfo, now: datetime
+) -> ledger.Occurrence | None:
+    """Store a change of time or place and claim telling the members of it, in the edit's
+    transaction (``ledger.claim`` commits both); None when neither changed."""
+    change.new_start_at = current_or_next_start(event, tz, now) or event.start_at
+    change.new_duration_minutes = event.duration_minutes
+    change.new_place = place_text(event.location, event.voice_channel_id)
+    if (change.old_start_at, change.old_duration_minutes, change.old_place) == (
+        change.new_start_at,
+        change.new_duration_minutes,
+        change.new_place,
+    ):
+        return None
+    session.add(change)
+    await session.flush()
+    key = f"{event.id}:{change.id}"
+    ends = change.new_start_at + duration_of(event)
+    window = min(now + CHANGE_WINDOW, max(ends, now + timedelta(hours=1)))
+    channel_id = event.thread_id or event.channel_id
+    await ledger.claim(
+        session, event.guild_id, CHANGE_KIND, key, now, channel_id=channel_id, expires_at=window
+    )
+    return ledger.Occurrence(event.guild_id, CHANGE_KIND, key)
+
+
+async def get_change(session: AsyncSession, key: str) -> tuple[Event, EventChange] | None:
+    """The event and the change a ``CHANGE_KIND`` ledger key names (None once deleted)."""
+    event_id, change_id = (int(part) for part in key.split(":"))
+    change = await session.get(EventChange, change_id)
+    event = await session.get(Event, event_id)
+    if change is None or event is None or change.event_id != event.id:
+        return None
+    return event, change
 
 
 async def cancel_event(
@@ -623,17 +741,22 @@ def channel_url(guild_id: int, channel_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}"
 
 
-def to_ical(event: Event, tz: ZoneInfo, *, location_name: str = "") -> IcalEvent:
-    """The iCal view of an event; ``location_name`` names its voice/stage channel."""
-    url = None
-    if event.voice_channel_id is not None:
+def to_ical(
+    event: Event, tz: ZoneInfo, *, location_name: str = "", alarms: tuple[int, ...] = ()
+) -> IcalEvent:
+    """The iCal view of an event; ``location_name`` names its voice/stage channel, ``alarms``
+    are the server's reminder offsets in minutes. Its URL leads back to the announcement."""
+    url = jump_url(event)
+    if url is None and event.voice_channel_id is not None:
         url = channel_url(event.guild_id, event.voice_channel_id)
-    elif event.location and "://" in event.location:
+    elif url is None and event.location and "://" in event.location:
         url = event.location
     return IcalEvent(
         id=event.id, guild_id=event.guild_id, title=event.title, kind=event.kind,
         start_utc=event.start_at, duration=duration_of(event), tz=tz,
-        updated_at=event.updated_at, description=event.description,
+        updated_at=event.updated_at,
+        description="\n\n".join(part for part in (event.description, jump_url(event)) if part),
         location=event.location or location_name, url=url, rrule=event.rrule,
         cancelled=event.status == CANCELLED, sequence=event.sequence,
+        alarms=tuple(timedelta(minutes=offset) for offset in alarms),
     )  # fmt: skip

@@ -8,13 +8,18 @@ Rules, in one place:
   English and the rest go through ``dateparser``, except the time of day, which is read here
   so that ambiguity can be detected. ``dateparser`` is imported lazily (~60 ms import).
 * Refuse rather than guess: a bare hour without am/pm whose morning and evening readings are
-  both in the future and plausible (07:00-23:59) is ``ambiguous``; so is a numeric date
-  such as ``03/04`` whose day/month order is unclear, ``midnight`` (which night?), and a
-  date without a time of day is ``missing_time``. ``H:MM`` is read on the 24-hour clock.
+  both in the future and plausible (07:00-23:59) is ``ambiguous`` (with both readings); so
+  is ``midnight`` (which night?). A numeric date such as ``3/4`` whose day/month order is
+  unclear is ``ambiguous_date`` (with both dates); a date without a time of day is
+  ``missing_time``; a week, month or year without a day (``next week 8pm``) is ``no_day``.
+  ``H:MM`` is read on the 24-hour clock.
 * A time typed without a date (``8pm``, ``晚上8点``) means the next such time: today, or
-  tomorrow once it has passed. A bare weekday (``周五``) likewise moves on a week.
-  ``next friday`` follows dateparser (the first Friday after today); ``下周五`` is Friday of
-  next calendar week (weeks start on Monday).
+  tomorrow once it has passed. A bare weekday (``friday``, ``周五``) likewise moves on a week.
+* ``next friday`` and ``下周五`` mean the same day: Friday of next calendar week (weeks start
+  on Monday). When that is not the coming Friday (typed on a Tuesday: the 11th, not the
+  4th), the coming one is kept as an alternative reading (``StartReading.alternatives``)
+  for the organiser to pick instead.
+* ``in 2 weeks 19:00``, ``in 3 months at 8pm``: the date that far ahead, at that time.
 * DST: a local time inside a spring-forward gap is ``nonexistent_time``; a local time that
   occurs twice (fall back) means its first occurrence (``fold=0``, the daylight-time one),
   as RFC 5545 does. Relative offsets (``in 3 hours``, ``3小时后``) are exact elapsed time.
@@ -33,6 +38,8 @@ from zoneinfo import ZoneInfo
 TimeErrorCode = Literal[
     "unparseable",
     "ambiguous",
+    "ambiguous_date",
+    "no_day",
     "missing_time",
     "in_past",
     "too_far",
@@ -52,13 +59,30 @@ class TimeParseError(ValueError):
     """A start time or duration was refused; ``code`` is a stable key for localization.
 
     ``readings`` holds the UTC instants the input could mean, when known: both readings for
-    ``ambiguous`` times, the parsed instant for ``in_past`` and ``too_far``.
+    ``ambiguous`` times, the parsed instant for ``in_past`` and ``too_far``. ``dates`` holds
+    the local dates an ``ambiguous_date`` could be (``3/4``: 4 March and 3 April), soonest
+    first.
     """
 
-    def __init__(self, code: TimeErrorCode, readings: tuple[datetime, ...] = ()) -> None:
+    def __init__(
+        self,
+        code: TimeErrorCode,
+        readings: tuple[datetime, ...] = (),
+        dates: tuple[date, ...] = (),
+    ) -> None:
         super().__init__(code)
         self.code: TimeErrorCode = code
         self.readings = readings
+        self.dates = dates
+
+
+@dataclass(frozen=True)
+class StartReading:
+    """A parsed start (aware UTC) and the other plausible readings of the same text (see
+    ``next friday`` in the module docstring), soonest first."""
+
+    start: datetime
+    alternatives: tuple[datetime, ...] = ()
 
 
 # --------------------------------------------------------------------------- normalization
@@ -229,6 +253,28 @@ def _resolve(
     return _strict_utc(future[0], tz)
 
 
+def _upcoming_date(today: date, month: int, day: int, year: int | None = None) -> date:
+    """The date in ``year``, else its next occurrence from ``today`` on (this year or next)."""
+    if year is not None:
+        return date(year, month, day)
+    named = date(today.year, month, day)
+    return named if named >= today else date(today.year + 1, month, day)
+
+
+def _next_week(weekday: int, clock: _Clock, tz: tzinfo, now: datetime) -> StartReading:
+    """``next friday`` / ``下周五``: that weekday of next calendar week (weeks start on
+    Monday), with the coming one as the alternative when it is another day."""
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    start = _resolve(monday + timedelta(days=7 + weekday), clock, tz, now)
+    coming = today + timedelta(days=(weekday - today.weekday()) % 7)
+    try:
+        other = _resolve(coming, clock, tz, now, timedelta(days=7))
+    except TimeParseError:  # e.g. the coming one falls in a DST gap: no alternative
+        return StartReading(start)
+    return StartReading(start, (other,) if other != start else ())
+
+
 def _floor_minute(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
@@ -330,8 +376,17 @@ _PART_HINTS: dict[str, Hint] = {
 }  # fmt: skip
 _MIDNIGHT = re.compile(r"\bmidnight\b")
 _NUMERIC_DATE = re.compile(
-    r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](?:\d{4}|\d{2})?)?(?!\d|\s*[ap]\.?m\b)"
+    r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2})?)?(?!\d|\s*[ap]\.?m\b)"
 )
+_WEEKDAYS_EN = {
+    name: index
+    for index, names in enumerate(
+        ("monday mon", "tuesday tues tue", "wednesday wed", "thursday thurs thur thu",
+         "friday fri", "saturday sat", "sunday sun")
+    )
+    for name in names.split()
+}  # fmt: skip
+_NEXT_WEEKDAY = re.compile(rf"next\s+(?P<wd>{'|'.join(_WEEKDAYS_EN)})\.?")
 _RELATIVE_EN = re.compile(r"in\s+(?P<a>.+)|(?P<b>.+?)\s+(?:from\s+now|later)")
 _FILLER = re.compile(r"\b(?:at|on)\b|[,@]")
 
@@ -387,38 +442,61 @@ def _fixed_zone(text: str) -> tuple[str, tzinfo | None]:
     return rest, (timezone(offset) if offset is not None else None)
 
 
-def _parse_en(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+def _check_numeric_dates(text: str, tz: ZoneInfo, now: datetime) -> None:
+    """Refuse a date like ``3/4`` that reads differently day-first and month-first."""
+    for match in _NUMERIC_DATE.finditer(text):
+        first, second = int(match[1]), int(match[2])
+        if first == second or not (1 <= first <= 12 and 1 <= second <= 12):
+            continue
+        year = None if match[3] is None else int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+        today = now.astimezone(tz).date()
+        try:
+            readings = [
+                _upcoming_date(today, month, day, year)
+                for month, day in ((first, second), (second, first))
+            ]
+        except ValueError:  # year 0000
+            raise TimeParseError("unparseable") from None
+        dates = tuple(sorted(readings))
+        noons = tuple(_lenient_utc(datetime.combine(day, time(12)), tz) for day in dates)
+        raise TimeParseError("ambiguous_date", noons, dates)
+
+
+def _parse_en(text: str, tz: ZoneInfo, now: datetime) -> StartReading:
     iso = _parse_iso(text, tz)
     if iso is not None:
-        return iso
+        return StartReading(iso)
     relative = _RELATIVE_EN.fullmatch(text)
     if relative:
         moment = _relative(relative["a"] or relative["b"], now)
         if moment is not None:
-            return moment
+            return StartReading(moment)
     if _MIDNIGHT.search(text):
         raise TimeParseError("ambiguous")
-    for day_month in _NUMERIC_DATE.finditer(text):
-        first, second = int(day_month[1]), int(day_month[2])
-        if first != second and first <= 12 and second <= 12:
-            raise TimeParseError("ambiguous")
+    _check_numeric_dates(text, tz, now)
     rest, zone = _fixed_zone(text)
     rest, hint = _part_of_day(rest)
     clock, rest = _take_clock(rest, hint)
     if clock is None:
         if hint:
             raise TimeParseError("missing_time")
-        return _whole_text(text, tz, now)
+        return StartReading(_whole_text(text, tz, now))
     date_text = " ".join(_FILLER.sub(" ", rest).split())
     if not date_text:
-        return _resolve(now.astimezone(tz).date(), clock, zone or tz, now, timedelta(days=1))
+        today = now.astimezone(tz).date()
+        return StartReading(_resolve(today, clock, zone or tz, now, timedelta(days=1)))
+    next_weekday = _NEXT_WEEKDAY.fullmatch(date_text)
+    if next_weekday:
+        return _next_week(_WEEKDAYS_EN[next_weekday["wd"]], clock, zone or tz, now)
     parsed = _dateparser(date_text, tz, now)
     if parsed is None:
         raise TimeParseError("unparseable")
     day, period = parsed
+    if period in ("week", "month", "year") and _RELATIVE_EN.fullmatch(date_text):
+        period = "day"  # "in 2 years": the date that far ahead
     if period != "day":
-        raise TimeParseError("unparseable" if period == "time" else "ambiguous")
-    return _resolve(day.date(), clock, zone or tz, now)
+        raise TimeParseError("unparseable" if period == "time" else "no_day")
+    return StartReading(_resolve(day.date(), clock, zone or tz, now))
 
 
 # --------------------------------------------------------------------------- Chinese
@@ -455,40 +533,36 @@ _ZH_HINTS: dict[str, Hint] = {
 
 
 def _zh_day(match: re.Match[str], today: date) -> tuple[date, timedelta | None]:
-    """The date named by the match, and how far a passed time may roll forward."""
+    """The date named by the match (not 下周X), and how far a passed time may roll forward."""
     if match["rel"]:
         return today + timedelta(days=_ZH_DAYS[match["rel"]]), None
     if match["wd"]:
         weekday = _ZH_WEEKDAYS[match["wd"]]
         if match["week"] is None:
             return today + timedelta(days=(weekday - today.weekday()) % 7), timedelta(days=7)
-        monday = today - timedelta(days=today.weekday())
-        return monday + timedelta(days=weekday + (7 if match["week"][0] == "下" else 0)), None
+        return today - timedelta(days=today.weekday() - weekday), None  # 这周五, 本周五
     try:
         if match["iy"]:
             return date(int(match["iy"]), int(match["imo"]), int(match["id"])), None
         if match["mo"]:
-            month, day = _cn_int(match["mo"]), _cn_int(match["d"])
-            if match["y"]:
-                return date(_cn_int(match["y"]), month, day), None
-            named = date(today.year, month, day)
-            return (named if named >= today else date(today.year + 1, month, day)), None
+            year = _cn_int(match["y"]) if match["y"] else None
+            return _upcoming_date(today, _cn_int(match["mo"]), _cn_int(match["d"]), year), None
     except ValueError:
         raise TimeParseError("unparseable") from None
     return today, timedelta(days=1)
 
 
-def _parse_zh(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+def _parse_zh(text: str, tz: ZoneInfo, now: datetime) -> StartReading:
     compact = re.sub(r"\s+|的", "", text).removeprefix("在").removeprefix("于")
     compact = compact.removesuffix("开始")
     relative = _ZH_RELATIVE.fullmatch(compact)
     if relative:
         moment = _relative(relative["d"], now)
         if moment is not None:
-            return moment
+            return StartReading(moment)
     match = _ZH.fullmatch(compact)
     if match is None or not any(match.groupdict().values()):
-        return _whole_text(text, tz, now)
+        return StartReading(_whole_text(text, tz, now))
     hint = _ZH_HINTS.get(match["period"] or "") or (
         "evening" if match["rel"] in ("今晚", "明晚") else None
     )
@@ -500,20 +574,24 @@ def _parse_zh(text: str, tz: ZoneInfo, now: datetime) -> datetime:
         clock = _Clock((12,), 0)
     else:
         raise TimeParseError("missing_time")
+    if match["week"] and match["week"][0] == "下":
+        return _next_week(_ZH_WEEKDAYS[match["wd"]], clock, tz, now)
     day, roll = _zh_day(match, now.astimezone(tz).date())
-    return _resolve(day, clock, tz, now, roll)
+    return StartReading(_resolve(day, clock, tz, now, roll))
 
 
 # --------------------------------------------------------------------------- public
 
 
-def parse_start(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    """Parse an event start typed in ``tz`` relative to the aware ``now``; returns aware UTC.
+def read_start(text: str, tz: ZoneInfo, now: datetime) -> StartReading:
+    """Parse an event start typed in ``tz`` relative to the aware ``now``: the start (aware
+    UTC) and the other plausible readings, each in the future and at most a year ahead.
 
     Accepts ``next friday 8pm``, ``tomorrow 14:30``, ``in 3 hours``, ``2026-12-05 14:00``,
     ``2026-12-05T14:00+01:00``, ``明天晚上8点``, ``下周五晚上8点``, ``12月5日 14:00``...
-    Raises TimeParseError with code ``unparseable``, ``ambiguous``, ``missing_time``,
-    ``in_past``, ``too_far`` (over a year ahead) or ``nonexistent_time`` (DST gap).
+    Raises TimeParseError with code ``unparseable``, ``ambiguous``, ``ambiguous_date``,
+    ``missing_time``, ``no_day``, ``in_past``, ``too_far`` (over a year ahead) or
+    ``nonexistent_time`` (DST gap).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -522,9 +600,51 @@ def parse_start(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     if not normalized or len(normalized) > _MAX_INPUT:
         raise TimeParseError("unparseable")
     parse = _parse_zh if _CJK.search(normalized) else _parse_en
-    start = parse(normalized, tz, now)
+    reading = parse(normalized, tz, now)
+    start = reading.start
     if start <= now:
         raise TimeParseError("in_past", (start,))
     if start - now > MAX_AHEAD:
         raise TimeParseError("too_far", (start,))
-    return start
+    others = sorted(other for other in reading.alternatives if now < other <= now + MAX_AHEAD)
+    return StartReading(start, tuple(others))
+
+
+def parse_start(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """The start ``read_start`` reads (its alternatives left out); same errors."""
+    return read_start(text, tz, now).start
+
+
+def _zh_time_of_day(compact: str) -> _Clock | None:
+    """``晚上9点``, ``21点半``, ``早上8:30`` (no day); None when it is not just a time."""
+    match = _ZH.fullmatch(compact)
+    if match is None or match["rel"] or match["wd"] or match["mo"] or match["iy"]:
+        return None
+    if not (match["h"] or match["hh"]):
+        return None
+    minute = 30 if match["half"] else _cn_int(match["m"] or match["mm"] or "0")
+    hint = _ZH_HINTS.get(match["period"] or "")
+    return _clock(
+        _cn_int(match["h"] or match["hh"]), minute, hint=hint, colon=match["hh"] is not None
+    )
+
+
+def parse_time_of_day(text: str) -> time:
+    """A daily time typed by an admin: ``9am``, ``9:30 pm``, ``21:00``, ``9.30``, ``noon``,
+    ``晚上9点``, ``21点半``. Raises TimeParseError ``unparseable``, or ``ambiguous`` for a bare
+    hour from 1 to 12 (``9``: morning or evening?)."""
+    normalized = _normalize(text)
+    if not normalized or len(normalized) > _MAX_INPUT:
+        raise TimeParseError("unparseable")
+    rest = ""
+    if _CJK.search(normalized):
+        clock = _zh_time_of_day(re.sub(r"\s+|的", "", normalized))
+    else:
+        dotted = re.fullmatch(r"(\d{1,2})\.(\d{2})", normalized)  # 21.30
+        clock, rest = _take_clock(f"{dotted[1]}:{dotted[2]}" if dotted else normalized, None)
+    if clock is None or rest.strip():
+        raise TimeParseError("unparseable")
+    if len(clock.hours) > 1:
+        raise TimeParseError("ambiguous")
+    hour = clock.hours[0] % 24  # 晚上12点: midnight
+    return time(hour, clock.minute)

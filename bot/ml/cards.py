@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.ml.ood import OodCheck
+
 KINDS = ("gan", "cnn")
 MAX_VERSION_LENGTH = 48  # the version travels in button custom_ids (100 characters at most)
 _VERSION = re.compile(r"[A-Za-z0-9._-]+")
@@ -43,6 +45,8 @@ class ModelCard:
     created: datetime | None
     file_sha256: str
     data: dict[str, Any] = field(repr=False, compare=False)
+    input_kind: str = "digit"  # CNN: "digit" (one digit, cropped and framed) or "photo"
+    ood: OodCheck | None = None  # CNN: the "not a digit" check, when the card has one
 
     @property
     def dataset(self) -> dict[str, Any]:
@@ -125,6 +129,8 @@ def _parse(data: dict[str, Any], model_file: Path, kind: str) -> ModelCard:
         created=datetime.fromisoformat(created) if created else None,
         file_sha256=str(data["file_sha256"]),
         data=data,
+        input_kind=str(data.get("input_kind", "digit")),
+        ood=OodCheck.from_card(data) if kind == "cnn" else None,
     )
 
 

@@ -5,21 +5,22 @@ Pure functions of a model and a request (numpy + Pillow); the models come from a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.ml import render
 from bot.ml.backend import Classifier, Generator
-from bot.ml.heldout import heldout_digits
-from bot.ml.images import decode_upload, prepare_digit
+from bot.ml.heldout import heldout_digits, training_digits
+from bot.ml.images import decode_upload, framing_for, prepare_digit, prepare_photo
+from bot.ml.ood import nearest_distance
 from bot.ml.preprocess import normalize_images, to_uint8
 from bot.ml.requests import JobError, MorphRequest, SampleRequest
 
-CELL_PIXELS = 80  # a generated digit is scaled up (nearest) to about this many pixels
-MORPH_PIXELS = 160
+CELL_PIXELS = 80  # a generated digit (and its margin) is scaled up smoothly to this size
+MORPH_PIXELS = 256
 TOP = 3
-DIGIT_MARGINS = {"digits": 0.0, "mnist": 0.2}  # how each dataset frames its digits
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Prediction:
     chart_png: bytes
     model_version: str
     truth: str | None = None  # held-out digits only
+    not_digit: str | None = None  # uploads: why it does not look like a digit (ood.REASONS)
     index: int | None = None  # position in the held-out test split
     heldout_size: int | None = None
 
@@ -86,8 +88,7 @@ def sample_grid(generator: Generator, request: SampleRequest) -> Sample:
         "digit": "mixed" if request.digit is None else str(request.digit),
         "command": request.command(),
     }
-    scale = max(1, CELL_PIXELS // max(card.image_shape[:2]))
-    png = render.digit_grid_png(_pixels(images), names, scale=scale, metadata=metadata)
+    png = render.digit_grid_png(_pixels(images), names, cell=CELL_PIXELS, metadata=metadata)
     return Sample(png=png, labels=names, model_version=card.version)
 
 
@@ -121,8 +122,14 @@ def morph(generator: Generator, request: MorphRequest) -> Morph:
         frames, method = generator.blend(z, start, end, weights), "embedding"
     else:
         frames, method = generator.generate(z, np.where(weights < 0.5, start, end)), "switch"
-    scale = max(1, MORPH_PIXELS // max(card.image_shape[:2]))
-    return Morph(render.morph_gif(_pixels(frames), scale=scale), method, card.version)
+    gif = render.morph_gif(
+        _pixels(frames),
+        weights.tolist(),
+        card.class_names[request.start],
+        card.class_names[request.end],
+        side=MORPH_PIXELS,
+    )
+    return Morph(gif, method, card.version)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -145,12 +152,30 @@ def _prediction(classifier: Classifier, pixels: np.ndarray, seen: np.ndarray) ->
 
 
 def classify_upload(classifier: Classifier, data: bytes) -> Prediction:
-    """Decode an upload (ImageInputError if unusable), prepare it as a digit and classify it."""
+    """Decode (ImageInputError if unusable), prepare and classify an upload.
+
+    A photo classifier sees the whole picture; a digit classifier the digit, framed like its
+    dataset's. When the card has an out-of-distribution check, ``not_digit`` says why the
+    picture does not look like a digit (None when it does).
+    """
     card = classifier.card
+    image = decode_upload(data)
+    if card.input_kind == "photo":
+        pixels, seen = prepare_photo(image, card.image_shape, card.raw_max)
+        return _prediction(classifier, pixels[None], seen)
     height, width, _ = card.image_shape
-    margin = DIGIT_MARGINS.get(str(card.dataset.get("name")), 0.15)
-    prepared = prepare_digit(decode_upload(data), (height, width), card.raw_max, margin)
-    return _prediction(classifier, prepared.pixels, prepared.seen)
+    framing = framing_for(str(card.dataset.get("name")), (height, width))
+    prepared = prepare_digit(image, framing, card.raw_max)
+    result = _prediction(classifier, prepared.pixels, prepared.seen)
+    check = card.ood
+    if check is None:
+        return result
+    distance = (
+        nearest_distance(prepared.pixels, training_digits(card), check.k)
+        if prepared.found_ink
+        else math.inf
+    )
+    return replace(result, not_digit=check.reason(prepared, distance))
 
 
 def classify_heldout(classifier: Classifier, pick: int) -> Prediction:

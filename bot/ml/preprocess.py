@@ -36,3 +36,9 @@ def to_uint8(images: ArrayLike) -> np.ndarray:
     """Map model-range images in [-1, 1] back to uint8 pixels in [0, 255] (same shape)."""
     array = np.clip(np.asarray(images, dtype=np.float32), -1.0, 1.0)
     return np.rint((array + 1.0) * 127.5).astype(np.uint8)
+
+
+def denormalize_images(images: ArrayLike, max_value: float) -> np.ndarray:
+    """Map model-range images in [-1, 1] back to raw float32 pixels in [0, max_value]."""
+    array = np.clip(np.asarray(images, dtype=np.float32), -1.0, 1.0)
+    return (array + np.float32(1.0)) * np.float32(max_value / 2)

@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.ml import MlJob
 from bot.ml.backend import Backend
-from bot.ml.cards import KINDS, ModelCard
+from bot.ml.cards import ModelCard
 from bot.ml.images import ImageInputError
 from bot.ml.limits import LimitError, WorkLimiter
 from bot.ml.models import ModelSet, load_models, read_cards
@@ -98,16 +98,31 @@ class Job:
             raise JobError("timeout", seconds=f"{timeout:g}") from None
 
     async def run(
-        self, kind: str, work: Callable[..., T], *args: Any, expect_version: str | None = None
+        self,
+        kind: str,
+        work: Callable[..., T],
+        *args: Any,
+        expect_version: str | None = None,
+        model_name: str | None = None,
     ) -> T:
-        """``work(model, *args)`` in the worker with the model of ``kind`` ('gan' or 'cnn').
+        """``work(model, *args)`` in the worker with a model of ``kind`` ('gan' or 'cnn').
 
-        JobError: ``not_installed`` (no usable model), ``stale`` (the model is not
-        ``expect_version`` any more), ``timeout`` (queue plus work took too long; a job that
-        already started finishes in the background and its result is dropped).
+        The model is ``model_name``, else the one whose version is ``expect_version``, else the
+        default one. JobError: ``unknown_model`` (no model of that name), ``not_installed`` (no
+        usable model), ``stale`` (the model is not ``expect_version`` any more), ``timeout``
+        (queue plus work took too long; a job that already started finishes in the background
+        and its result is dropped).
         """
         models = await self.service.ready()
-        model = models.generator if kind == "gan" else models.classifier
+        named = models.named(kind)
+        if model_name is not None and model_name not in named:
+            raise JobError(
+                "unknown_model", name=model_name, models=", ".join(f"`{n}`" for n in named) or "—"
+            )
+        if model_name is None and expect_version is not None:
+            by_version = [n for n, m in named.items() if m.card.version == expect_version]
+            model_name = by_version[0] if by_version else None
+        model = models.get(kind, model_name)
         if model is None:
             raise JobError("not_installed", kind=kind.upper(), command=TRAIN_COMMANDS[kind])
         self.model_version = model.card.version
@@ -213,12 +228,9 @@ class InferenceService:
         return await asyncio.shield(self._begin_load())
 
     async def cards(self) -> dict[str, ModelCard | str]:
-        """Each model's card, or why it is not served; loaded cards when loaded, else the files."""
+        """Each model's card or why it is not served, by name; loaded ones when loaded."""
         if self._models is not None:
-            return {
-                kind: self._models.card(kind) or self._models.problems.get(kind, "?")
-                for kind in KINDS
-            }
+            return self._models.cards()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, read_cards, self.config.models_dir)
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ledger
 from bot.db.dml import execute_for_rowcount, table_of
-from bot.db.models import GuildSettings, ScheduledPost
+from bot.db.models import GuildSettings, PracticeSeen, ScheduledPost
 from bot.db.questions import (
     Answer,
     DailyConfig,
@@ -35,6 +35,7 @@ from bot.ledger import Occurrence
 from bot.questions.answer_text import AnswerTextError, clean_answer_text
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.points import Streak, answer_points, next_streak, period_scopes
+from bot.questions.profile import hidden_members
 from bot.questions.schedule import (
     DEFAULT_GRACE,
     ScheduleError,
@@ -646,56 +647,118 @@ async def practice_answer(
     return feedback
 
 
-def pick_practice_question(
-    bank: QuestionBank, topic: str | None, difficulty: int | None, seed: str, exclude: set[str]
+async def next_practice_question(
+    session: AsyncSession,
+    bank: QuestionBank,
+    guild_id: int,
+    user_id: int,
+    now: datetime,
+    *,
+    topic: str | None,
+    difficulty: int | None,
+    seed: str,
 ) -> Question:
-    """A practice question matching the filters, preferring ones the member has not done."""
+    """The member's next practice question matching the filters, remembered as shown (commits).
+
+    Nothing the member was shown repeats until every matching question was shown; then the
+    one shown longest ago comes first (the daily question's rotation, per member).
+    """
     if topic is not None and topic not in TOPICS:
         raise UserError("questions.unknown_topic", value=topic, topics=", ".join(TOPICS))
     candidates = bank.filter(topic=topic, difficulty=difficulty)
     if not candidates:
         raise UserError("practice.none_match")
-    question = pick_next(candidates, [q.slug for q in candidates if q.slug in exclude], seed)
+    await get_settings(session, guild_id, now)
+    history = await session.scalars(
+        select(PracticeSeen.slug)
+        .where(PracticeSeen.guild_id == guild_id, PracticeSeen.user_id == user_id)
+        .order_by(PracticeSeen.seen_at, PracticeSeen.slug)
+    )
+    question = pick_next(candidates, list(history), seed)
     assert question is not None
+    seen = await session.get(PracticeSeen, (guild_id, user_id, question.slug))
+    if seen is None:
+        session.add(
+            PracticeSeen(guild_id=guild_id, user_id=user_id, slug=question.slug, seen_at=now)
+        )
+    else:
+        seen.seen_at = now
+    try:
+        await session.commit()
+    except IntegrityError:  # the same question shown twice at once: it is recorded already
+        await session.rollback()
     return question
 
 
 # ---------------------------------------------------------------------------- reveal
+FULL_SCORE = 10.0
+BEST_ANSWERS = 3
+
+
 @dataclass(frozen=True)
 class RevealStats:
-    """What the reveal shows about a closed question."""
+    """What the reveal shows about a closed question.
+
+    ``first_full`` and ``best`` name members by user id; ``hidden`` holds those of them who
+    opted out of being named (``/profile privacy``), to be shown anonymously.
+    """
 
     answers: int
     average: float | None
     distribution: dict[str, int]  # "0-2", "3-4", "5-6", "7-8", "9-10" → count
     most_missed: str | None  # key point id (short) or None
     misconceptions: tuple[tuple[str, int], ...] = ()  # most common (id, answers), at most 3
+    picks: tuple[tuple[str, int], ...] = ()  # choice: (option id, answers picking it), in order
+    first_full: int | None = None  # the earliest full-score answer's member
+    best: tuple[tuple[int, float], ...] = ()  # short questions: (member, score), best first
+    hidden: frozenset[int] = frozenset()
 
 
 _BUCKETS = (("0-2", 3), ("3-4", 5), ("5-6", 7), ("7-8", 9), ("9-10", 11))
 
 
 async def reveal_stats(session: AsyncSession, question: Question, post_id: int) -> RevealStats:
-    """Answer count, score distribution, the key point most often missed and the most
-    common misconceptions."""
+    """Answer count, score distribution (choice: picks per option), the key point most often
+    missed, the most common misconceptions, the first full score and the best answers."""
     rows = (
         await session.execute(
-            select(Answer.score, Answer.covered, Answer.misconceptions).where(
-                Answer.post_id == post_id
+            select(
+                Answer.score, Answer.covered, Answer.misconceptions, Answer.user_id, Answer.guild_id
             )
+            .where(Answer.post_id == post_id)
+            .order_by(Answer.created_at, Answer.id)
         )
     ).all()
     distribution = dict.fromkeys((name for name, _ in _BUCKETS), 0)
-    for value, _covered, _stated in rows:
-        bucket = next(name for name, upper in _BUCKETS if value < upper)
-        distribution[bucket] += 1
+    for row in rows:
+        distribution[next(name for name, upper in _BUCKETS if row.score < upper)] += 1
+    covered = Counter(pid for row in rows for pid in row.covered.split(",") if pid)
     most_missed = None
     if rows and question.key_points:
-        covered = Counter(pid for _s, c, _m in rows for pid in c.split(",") if pid)
         most_missed = min(question.key_points, key=lambda p: (covered[p.id], -p.weight)).id
-    stated = Counter(mid for _s, _c, m in rows for mid in m.split(",") if mid)
-    average = round(sum(row[0] for row in rows) / len(rows), 1) if rows else None
-    return RevealStats(len(rows), average, distribution, most_missed, tuple(stated.most_common(3)))
+    picks = tuple((o.id, covered[o.id]) for o in question.options or ())
+    stated = Counter(mid for row in rows for mid in row.misconceptions.split(",") if mid)
+    average = round(sum(row.score for row in rows) / len(rows), 1) if rows else None
+    first_full = next((row.user_id for row in rows if row.score >= FULL_SCORE), None)
+    ranked = sorted((row for row in rows if row.score > 0), key=lambda row: -row.score)
+    best = (
+        tuple((row.user_id, row.score) for row in ranked[:BEST_ANSWERS])
+        if question.type == "short"
+        else ()
+    )
+    named = {user_id for user_id, _score in best} | ({first_full} if first_full else set())
+    hidden = await hidden_members(session, rows[0].guild_id, named) if rows else frozenset()
+    return RevealStats(
+        len(rows),
+        average,
+        distribution,
+        most_missed,
+        tuple(stated.most_common(3)),
+        picks,
+        first_full,
+        best,
+        hidden,
+    )
 
 
 async def unrevealed_posts(session: AsyncSession) -> list[QuestionPost]:

@@ -11,11 +11,19 @@ from tests.conftest import Sim
 
 async def test_admin_sees_and_changes_settings(sim: Sim) -> None:
     result = await sim.actors["admin"].slash(sim.general, "config show")
-    fields = {f.name: f.value for f in result.response.embeds[0].fields}
+    fields = {f.name: f.value.split("\n")[0] for f in result.response.embeds[0].fields}
     assert result.ephemeral and fields == {
         "Language": "English",
         "Timezone": "UTC",
+        "Daily question": "not set · 09:00 (UTC) · all topics (rotating)",
+        "Role to ping": "not set",
+        "Expert role": "not set",
         "Review channel": "not set",
+        "Weekly digest": "not set · Monday 09:00 (UTC)",
+        "Events channel": "the channel where /event create is used",
+        "Events timezone": "UTC (the server's)",
+        "Organiser role": "not set",
+        "Event reminders": "24h, 15m",
         "Alerts channel": "DM to the server owner",
     }
 
@@ -32,14 +40,17 @@ async def test_members_cannot_see_config(sim: Sim) -> None:
 
 
 async def test_server_side_check_refuses_members_even_when_an_admin_exposes_the_command(
-    sim: Sim,
+    sim: Sim, user_locale
 ) -> None:
     commands = await sim.bot.tree.fetch_commands()
     config = next(c for c in commands if c.name == "config")
     sim.guild.set_command_permissions(config, {sim.actors["alice"]: True})
     result = await sim.actors["alice"].slash(sim.general, "config language", language="zh")
     assert result.ephemeral
-    assert "Manage Guild" in result.response.content
+    assert "You need the **Manage Server** permission" in result.response.content
+    user_locale("zh-CN")  # Discord's Chinese name of the permission, not the API's English one
+    result = await sim.actors["alice"].slash(sim.general, "config language", language="zh")
+    assert "需要**管理服务器**权限" in result.response.content
     async with sim.bot.db.session() as session:
         row = await session.get(GuildSettings, sim.guild.id)
     assert row is None or row.language == "en"

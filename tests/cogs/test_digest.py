@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.db.models import ScheduledPost
 from bot.db.questions import LeaderboardPoints
+from bot.questions.bank import QuestionBank
 from tests.cogs.test_events import fields, publish, restart, setup_events
 from tests.conftest import Sim, make_bot
 
@@ -90,7 +91,7 @@ async def test_settings_show_and_a_quiet_week_gets_a_friendly_digest(sim: Sim) -
     await configure(sim, day="tuesday", time="09:00")  # now: Tuesday 2026-12-01 09:00 in Berlin
     await sim.advance(timedelta(hours=1))
     (post,) = digests(sim)
-    assert post.embeds[0].title == "📰 Weekly digest — 2026-W49"
+    assert post.embeds[0].title == "📰 Weekly digest — Nov 30 – Dec 6, 2026"
     assert "A quiet week!" in post.embeds[0].description
     assert "No events planned" in fields(post)["📅 Next 7 days"]
 
@@ -116,11 +117,11 @@ async def test_the_digest_lists_events_and_last_weeks_leaders(sim: Sim) -> None:
     (digest,) = digests(sim)
     shown = fields(digest)
     assert "**Paper club**" in shown["📅 Next 7 days"] and "✅ 1/5" in shown["📅 Next 7 days"]
-    assert shown["🏆 Top 5 of 2026-W49"].splitlines() == [
+    assert shown["🏆 Top 5 of Nov 30 – Dec 6, 2026"].splitlines() == [
         f"1. <@{sim.actors['bob'].id}> — 30 pts",
         f"2. <@{sim.actors['alice'].id}> — 12.5 pts",
     ]
-    assert shown["📈 Most improved"].startswith(f"<@{sim.actors['bob'].id}> +30 pts")
+    assert "📈 Most improved" not in shown  # one week of points: nothing to compare yet
     assert "/question practice" in shown["💡 Practice suggestion"]
 
 
@@ -139,7 +140,70 @@ async def test_preview_is_private_and_posts_nothing(sim: Sim, user_locale) -> No
     await configure(sim)
     user_locale("zh-CN")
     preview = await sim.actors["admin"].slash(sim.general, "digest preview")
-    assert preview.ephemeral and preview.response.embeds[0].title == "📰 每周简报 — 2026-W49"
+    assert (
+        preview.ephemeral
+        and preview.response.embeds[0].title == "📰 每周简报 — 2026年11月30日—12月6日"
+    )
     assert not digests(sim) and not await ledger(sim)
     with pytest.raises(simcord.SetupError, match="default-member-permissions"):
         await sim.actors["alice"].slash(sim.general, "digest preview")
+
+
+async def test_the_digest_names_people_with_points_links_threads_and_compares_two_weeks(
+    sim: Sim, bank: QuestionBank
+) -> None:
+    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
+    await configure(sim)
+    alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
+    await sim.actors["admin"].slash(
+        sim.general, "config daily", channel=sim.channels["daily-question"], topic="ml-fundamentals"
+    )
+    await sim.advance(timedelta(minutes=1))  # Tuesday's question (09:00 Berlin) is out
+    post = next(m for m in sim.channels["daily-question"].history() if m.embeds)
+    await alice.click(post, label="B")
+    await bob.slash(sim.general, "profile privacy", named=False)
+    async with sim.bot.db.session() as session:
+        session.add_all(
+            LeaderboardPoints(
+                guild_id=sim.guild.id, scope=scope, user_id=actor.id, points=points, answers=1
+            )
+            for scope, actor, points in (
+                ("2026-W48", bob, 5.0),
+                ("2026-W49", bob, 40.0),
+                ("2026-W49", carol, 0.0),  # answered, earned nothing: not in the top 5
+            )
+        )
+        await session.commit()
+    await sim.advance(datetime(2026, 12, 7, 8, 1, tzinfo=UTC) - sim.bot.clock.now())
+    (digest,) = digests(sim)
+    assert digest.embeds[0].title == "📰 Weekly digest — Dec 7 – Dec 13, 2026"
+    shown = fields(digest)
+    anonymous = "a member who prefers not to be named"
+    top = shown["🏆 Top 5 of Nov 30 – Dec 6, 2026"].splitlines()
+    assert top[0] == f"1. {anonymous} — 40 pts" and top[1].startswith(f"2. <@{alice.id}> — ")
+    assert len(top) == 2 and f"<@{carol.id}>" not in shown["🏆 Top 5 of Nov 30 – Dec 6, 2026"]
+    assert shown["📈 Most improved"].splitlines()[0] == f"{anonymous} +35 pts"
+    questions = shown["📘 Last week's questions"].splitlines()
+    thread = sim.channels["daily-question"].threads[0]
+    link = f"(https://discord.com/channels/{sim.guild.id}/{thread.id})"
+    prompt = "Which loss suits binary classification?"
+    assert questions[0] == f"• [{prompt}]{link} — 1 answer, average 10/10"
+    assert all("—/10" not in line for line in questions)
+    assert any(line.endswith(" — no answers") for line in questions)  # a later day's question
+
+
+@pytest.mark.parametrize(
+    ("lang", "monday", "expected"),
+    [
+        ("en", "2026-11-30", "Nov 30 – Dec 6, 2026"),
+        ("zh", "2026-11-30", "2026年11月30日—12月6日"),
+        ("en", "2026-12-28", "Dec 28, 2026 – Jan 3, 2027"),
+        ("zh", "2026-12-28", "2026年12月28日—2027年1月3日"),
+    ],
+)
+def test_week_ranges_read_like_dates(lang: str, monday: str, expected: str) -> None:
+    from datetime import date
+
+    from cogs.digest import week_range
+
+    assert week_range(lang, date.fromisoformat(monday)) == expected

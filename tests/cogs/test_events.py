@@ -57,8 +57,9 @@ def fields(message: discord.Message | simcord.InteractionResult) -> dict[str, st
     return {field.name: field.value for field in embed.fields}
 
 
-def dms(sim: Sim, name: str) -> list[str]:
-    return [m.content for m in sim.actors[name].user.dm_channel.history()]
+def dms(sim: Sim, who: str | simcord.MemberActor) -> list[str]:
+    actor = sim.actors[who] if isinstance(who, str) else who
+    return [m.content for m in actor.user.dm_channel.history()]
 
 
 def ts(when: datetime) -> str:
@@ -323,8 +324,9 @@ async def test_edit_moves_the_event_everywhere(sim: Sim) -> None:
     (native,) = native_events(sim)
     assert native.name == "Diffusion 2"
     assert datetime.fromisoformat(native.scheduled_start_time) == new_start
-    thread = sim.channels["events"].threads[0]
-    assert "The time changed" in thread.history()[-1].content
+    assert "The time changed" not in str([m.content for m in sim.channels["events"].history()])
+    (told,) = [text for text in dms(sim, "alice") if "has changed" in text]
+    assert f"{ts(datetime(2026, 12, 3, 19, tzinfo=UTC))} → {ts(new_start)}" in told
 
 
 async def test_only_the_creator_or_manage_events_may_edit_or_cancel(sim: Sim) -> None:
@@ -357,7 +359,7 @@ async def test_cancel_tells_members_and_cancels_the_discord_event(sim: Sim) -> N
     await sim.actors["bob"].click(post, label="Maybe")
     await sim.actors["carol"].click(post, label="Not going")
     result = await sim.actors["admin"].slash(sim.general, "event cancel", event=1)
-    assert "Telling the 2 member(s)" in result.response.content
+    assert "Telling the 2 members" in result.response.content
     assert any("has been cancelled" in text for text in dms(sim, "alice"))
     assert any("has been cancelled" in text for text in dms(sim, "bob"))
     assert not any("cancelled" in text for text in dms(sim, "carol"))
@@ -479,3 +481,326 @@ async def test_an_event_saved_but_never_announced_stays_invisible(sim: Sim) -> N
     await publish(sim, title="Real event", start="2026-12-04 19:00")
     await sim.advance(timedelta(days=2))
     assert [m for m in sim.channels["events"].history() if "starting now" in m.content]
+
+
+# ---------------------------------------------------------------------------- who is going
+def going_field(message: discord.Message | simcord.InteractionResult) -> str:
+    return fields(message).get("Who's going", "")
+
+
+async def test_the_announcement_and_info_name_who_is_going_without_pinging(sim: Sim) -> None:
+    from tests.cogs.test_mentions import bot_messages, pings
+
+    await setup_events(sim)
+    post = await publish(sim, capacity=20)
+    assert "Who's going" not in fields(post)
+    alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
+    await alice.click(post, label="Going")
+    await bob.click(post, label="Maybe")
+    await carol.click(post, label="Going")
+    assert going_field(announcement(sim)) == f"<@{alice.id}> <@{carol.id}>"
+    others = [sim.guild.add_member(sim.env.create_user(f"member{n}")) for n in range(15)]
+    for member in others:
+        await member.click(post, label="Going")
+    named = going_field(announcement(sim))
+    assert named.count("<@") == 15 and named.endswith("+2 more")
+    assert named.startswith(f"<@{alice.id}> <@{carol.id}> <@{others[0].id}>")
+    assert f"<@{bob.id}>" not in named
+    info = await bob.slash(sim.general, "event info", event=1)
+    assert going_field(info) == named and fields(info)["Going"] == "17/20"
+    for message in bot_messages(sim):
+        assert pings(message) == (False, [], []), message.content
+
+
+# ---------------------------------------------------------------------------- start and end
+async def test_the_start_pings_only_the_members_going_and_the_post_turns_live_then_ended(
+    sim: Sim,
+) -> None:
+    from tests.cogs.test_mentions import bot_messages, pings
+
+    await setup_events(sim, reminders="none")
+    post = await publish(sim, title="@everyone Diffusion", capacity=1, duration="90m")
+    alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
+    dave = sim.guild.add_member(sim.env.create_user("dave"))
+    await alice.click(post, label="Going")
+    await bob.click(post, label="Maybe")
+    await carol.click(post, label="Not going")
+    await dave.click(post, label="Going")  # waitlisted
+    start = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
+
+    await sim.advance(start - timedelta(minutes=1) - sim.bot.clock.now())
+    assert announcement(sim).embeds[0].title == "🎤 @everyone Diffusion"
+    await sim.advance(timedelta(minutes=1))
+    (starting,) = [m for m in bot_messages(sim) if "starting now" in m.content]
+    assert pings(starting) == (False, [], [alice.id])
+    assert starting.allowed_mentions.users == frozenset({alice.id})
+    assert not starting.allowed_mentions.everyone and starting.allowed_mentions.roles == frozenset()
+    live = announcement(sim)
+    assert live.embeds[0].title == "🔴 Live now: 🎤 @everyone Diffusion"
+    assert [c.label for row in live.components for c in row.children] == [
+        "Going",
+        "Maybe",
+        "Not going",
+    ]
+
+    await sim.advance(timedelta(minutes=89))
+    assert announcement(sim).embeds[0].title.startswith("🔴 Live now")
+    await sim.advance(timedelta(minutes=1))
+    ended = announcement(sim)
+    assert ended.embeds[0].title == "⏹️ Ended: 🎤 @everyone Diffusion" and not ended.components
+    info = await bob.slash(sim.general, "event info", event=1)
+    assert info.response.embeds[0].title.startswith("⏹️ Ended")
+    await sim.advance(timedelta(days=1))
+    assert len([m for m in bot_messages(sim) if "starting now" in m.content]) == 1
+    for message in bot_messages(sim):
+        expected = [alice.id] if message.id == starting.id else []
+        assert pings(message) == (False, [], expected), message.content
+
+
+async def test_a_failed_redraw_at_the_end_is_retried_and_done_once(sim: Sim) -> None:
+    await setup_events(sim, reminders="none")
+    post = await publish(sim)
+    end = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
+    await sim.advance(end - timedelta(minutes=1) - sim.bot.clock.now())
+    sim.env.inject_error("PATCH", f"/channels/*/messages/{post.id}", status=503, times=1)
+    await sim.advance(timedelta(minutes=1))
+    assert announcement(sim).embeds[0].title.startswith("🔴 Live now")
+    await restart(sim)
+    await sim.advance(timedelta(minutes=2))
+    assert announcement(sim).embeds[0].title.startswith("⏹️ Ended")
+    async with sim.bot.db.session() as session:
+        row = await session.scalar(
+            select(ScheduledPost).where(ScheduledPost.occurrence_key == "1:2026-12-03T19:00Z:-60")
+        )
+    assert row is not None and row.status == "sent" and row.attempts == 2
+
+
+async def test_a_weekly_event_is_live_then_shows_its_next_occurrence(sim: Sim) -> None:
+    await setup_events(sim, reminders="none")
+    await publish(sim, start="2026-12-03 19:00", repeat="weekly", repeat_count=2)
+    first = datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
+    await sim.advance(first + timedelta(minutes=5) - sim.bot.clock.now())
+    assert announcement(sim).embeds[0].title.startswith("🔴 Live now")
+    await sim.advance(timedelta(hours=1))
+    post = announcement(sim)
+    assert post.embeds[0].title == "🎤 Diffusion models"
+    assert ts(first + timedelta(days=7)) in fields(post)["When"]
+    await sim.advance(timedelta(days=7, hours=1))
+    assert announcement(sim).embeds[0].title.startswith("⏹️ Ended")
+
+
+# ---------------------------------------------------------------------------- change notices
+async def test_a_time_or_place_change_is_told_once_to_members_going_or_waitlisted(
+    sim: Sim,
+) -> None:
+    from tests.cogs.test_mentions import close_dms
+
+    await setup_events(sim)
+    post = await publish(sim, capacity=2)
+    alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
+    dave = sim.guild.add_member(sim.env.create_user("dave"))
+    erin = sim.guild.add_member(sim.env.create_user("erin"))
+    await alice.click(post, label="Going")
+    await dave.click(post, label="Going")
+    await erin.click(post, label="Going")  # waitlisted
+    await bob.click(post, label="Maybe")
+    await carol.click(post, label="Not going")
+    close_dms(sim, dave)
+
+    renamed = await sim.actors["admin"].slash(sim.general, "event edit", event=1, title="New")
+    assert "told what changed" not in renamed.response.content
+    assert not [text for text in dms(sim, "alice") if "has changed" in text]
+
+    moved = await sim.actors["admin"].slash(
+        sim.general, "event edit", event=1, start="2026-12-04 20:00", where="Room 101"
+    )
+    assert "told what changed" in moved.response.content
+    old, new = datetime(2026, 12, 3, 19, tzinfo=UTC), datetime(2026, 12, 4, 20, tzinfo=UTC)
+    for member in (alice, erin):
+        (told,) = [text for text in dms(sim, member) if "has changed" in text]
+        assert f"🕒 When: {ts(old)} → {ts(new)}" in told
+        assert f"📍 Where: {WHERE} → Room 101" in told
+        assert "discord.com/channels" in told
+    for name in ("bob", "carol"):
+        assert not [text for text in dms(sim, name) if "has changed" in text]
+    thread = sim.channels["events"].threads[0]
+    (fallback,) = [m for m in thread.history() if "your DMs are closed" in m.content]
+    assert f"<@{dave.id}>" in fallback.content and "Room 101" in fallback.content
+
+    await restart(sim)
+    await sim.advance(timedelta(hours=1))
+    assert len([text for text in dms(sim, "alice") if "has changed" in text]) == 1
+    async with sim.bot.db.session() as session:
+        rows = list(
+            await session.scalars(select(ScheduledPost).where(ScheduledPost.kind == "event_change"))
+        )
+    assert [(row.occurrence_key, row.status) for row in rows] == [("1:1", "sent")]
+
+    longer = await sim.actors["admin"].slash(sim.general, "event edit", event=1, duration="2h")
+    assert "told what changed" in longer.response.content
+    (told,) = [text for text in dms(sim, "alice") if "⏱️" in text]
+    assert "⏱️ Duration: 1 h → 2 h" in told and "🕒" not in told
+
+
+async def test_a_change_notice_whose_thread_post_fails_is_retried_without_repeating_dms(
+    sim: Sim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord de-duplicates the retry's DMs by their nonce (FaultyDiscord does it here)."""
+    from tests.cogs.test_mentions import close_dms
+    from tests.delivery.test_faults import FaultyDiscord
+
+    await setup_events(sim)
+    post = await publish(sim)
+    await sim.actors["alice"].click(post, label="Going")
+    await sim.actors["bob"].click(post, label="Going")
+    close_dms(sim, sim.actors["bob"])
+    thread = sim.channels["events"].threads[0]
+    FaultyDiscord(monkeypatch).arm("POST", f"/channels/{thread.id}/messages", "503")
+    await sim.actors["admin"].slash(sim.general, "event edit", event=1, where="Room 7")
+    assert not [m for m in thread.history() if "your DMs are closed" in m.content]
+    await sim.advance(timedelta(minutes=2))
+    assert len([m for m in thread.history() if "your DMs are closed" in m.content]) == 1
+    assert len([text for text in dms(sim, "alice") if "has changed" in text]) == 1
+
+
+# ---------------------------------------------------------------------------- start readings
+async def test_next_friday_on_a_tuesday_offers_both_fridays_as_buttons(sim: Sim) -> None:
+    await setup_events(sim)  # the clock starts on Tuesday 2026-12-01
+    preview = await create(sim, start="next friday 19:00")
+    next_week, coming = (datetime(2026, 12, d, 19, tzinfo=UTC) for d in (11, 4))
+    assert ts(next_week) in preview.response.embeds[0].description
+    assert "Pick it with the buttons" in preview.response.embeds[0].description
+    buttons = [c for row in preview.response.components for c in row["components"]]
+    assert [(c["label"], c.get("disabled", False)) for c in buttons] == [
+        ("Fri 4 Dec", False),
+        ("Fri 11 Dec", True),
+        ("Publish", False),
+        ("Cancel", False),
+    ]
+    chosen = await sim.actors["admin"].click(preview.response, label="Fri 4 Dec")
+    assert ts(coming) in chosen.response.embeds[0].description
+    done = await sim.actors["admin"].click(chosen.response, label="Publish")
+    assert "Published" in done.response.content
+    assert ts(coming) in fields(announcement(sim))["When"]
+
+
+async def test_the_day_buttons_speak_chinese(sim: Sim, user_locale) -> None:  # type: ignore[no-untyped-def]
+    await setup_events(sim, timezone="Asia/Shanghai")
+    user_locale("zh-CN")
+    preview = await create(sim, start="下周五晚上8点")
+    labels = [c["label"] for row in preview.response.components for c in row["components"]]
+    assert labels[:2] == ["12月4日 周五", "12月11日 周五"]
+    plain = await create(sim, start="周五晚上8点")
+    labels = [c["label"] for row in plain.response.components for c in row["components"]]
+    assert labels == ["发布", "取消"]
+
+
+@pytest.mark.parametrize(
+    ("start", "expected", "absent"),
+    [
+        ("3/4 8pm", ["`2027-03-04`", "`2027-04-03`", "<t:1804161600:D>", "<t:1806753600:D>"], ""),
+        ("in 2 years 19:00", ["more than a year ahead", ts(datetime(2028, 12, 1, 19, tzinfo=UTC))], "morning"),
+        ("next week 8pm", ["doesn't say which day"], "morning"),
+    ],
+)  # fmt: skip
+async def test_start_readings_are_explained_when_refused(
+    sim: Sim, start: str, expected: list[str], absent: str
+) -> None:
+    await setup_events(sim)
+    result = await create(sim, start=start)
+    assert result.ephemeral
+    for text in expected:
+        assert text in result.response.content, result.response.content
+    assert not absent or absent not in result.response.content
+    assert await count(sim, Event) == 0
+
+
+# ---------------------------------------------------------------------------- settings
+async def test_events_have_their_own_timezone(sim: Sim) -> None:
+    admin = sim.actors["admin"]
+    choices = await admin.autocomplete(sim.general, "config events", "timezone", "berl")
+    assert "Europe/Berlin" in [c["value"] for c in choices]
+    saved = await admin.slash(sim.general, "config events", timezone="Europe/Berlin")
+    assert fields(saved)["Timezone"] == "Europe/Berlin"
+    await setup_events(sim, timezone="Asia/Shanghai")  # the server's timezone stays apart
+    preview = await create(sim, start="2026-12-03 19:00")
+    assert ts(datetime(2026, 12, 3, 18, tzinfo=UTC)) in preview.response.embeds[0].description
+    refused = await admin.slash(sim.general, "config events", timezone="Mars/Base")
+    assert refused.ephemeral and "not a timezone I know" in refused.response.content
+    back = await admin.slash(sim.general, "config events", timezone="server")
+    assert fields(back)["Timezone"] == "Asia/Shanghai (the server's)"
+    preview = await create(sim, start="2026-12-03 19:00")
+    assert ts(datetime(2026, 12, 3, 11, tzinfo=UTC)) in preview.response.embeds[0].description
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("9am", "09:00"), ("9:30 pm", "21:30"), ("21:00", "21:00"), ("晚上8点", "20:00")],
+)
+async def test_daily_and_digest_times_take_12_hour_times(sim: Sim, typed: str, stored: str) -> None:
+    admin = sim.actors["admin"]
+    daily = await admin.slash(sim.general, "config daily", time=typed)
+    assert fields(daily)["Local time"].startswith(stored)
+    digest = await admin.slash(sim.general, "config digest", time=typed)
+    assert stored in str(fields(digest))
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("9", "could be morning or evening"),
+        ("25:00", "is not a time of day"),
+        ("9am daily", "is not a time of day"),
+        ("soon", "is not a time of day"),
+    ],
+)
+async def test_a_time_of_day_that_is_not_one_is_refused_and_changes_nothing(
+    sim: Sim, typed: str, message: str
+) -> None:
+    admin = sim.actors["admin"]
+    for command in ("config daily", "config digest"):
+        refused = await admin.slash(sim.general, command, time=typed)
+        assert refused.ephemeral and message in refused.response.content
+        assert "9am" in refused.response.content
+    shown = await admin.slash(sim.general, "config daily")
+    assert fields(shown)["Local time"].startswith("09:00")
+
+
+async def test_the_ics_has_an_alarm_per_reminder_and_links_back(sim: Sim) -> None:
+    await setup_events(sim, reminders="24h,15m")
+    post = await publish(sim)
+    result = await sim.actors["bob"].slash(sim.general, "event ical", event=1)
+    (vevent,) = calendar(sim, result).walk("VEVENT")
+    assert [alarm.decoded("TRIGGER") for alarm in vevent.walk("VALARM")] == [
+        -timedelta(days=1),
+        -timedelta(minutes=15),
+    ]
+    assert str(vevent["URL"]) == post.jump_url
+    assert post.jump_url in str(vevent["DESCRIPTION"])
+
+
+def test_mentions_are_split_within_discords_limits() -> None:
+    from cogs.events import MESSAGE_LIMIT, mention_chunks
+
+    ids = list(range(10**17, 10**17 + 250))
+    chunks = mention_chunks(lambda names: f"🔴 starting now!\n{names}", ids)
+    assert [len(user_ids) for _text, user_ids in chunks] == [90, 90, 70]  # by length first
+    assert all(len(text) <= MESSAGE_LIMIT for text, _ids in chunks)
+    assert [i for _text, user_ids in chunks for i in user_ids] == ids
+    short = mention_chunks(lambda names: names, list(range(250)))
+    assert [len(user_ids) for _text, user_ids in short] == [100, 100, 50]  # by pings
+    assert mention_chunks(lambda names: names, []) == []
+
+
+async def test_a_refused_edit_changes_nothing_and_tells_nobody(sim: Sim) -> None:
+    await setup_events(sim)
+    post = await publish(sim)
+    await sim.actors["alice"].click(post, label="Going")
+    for options in ({"start": "3/4 8pm", "where": "Room 9"}, {"where": "javascript:alert(1)"}):
+        refused = await sim.actors["admin"].slash(sim.general, "event edit", event=1, **options)
+        assert refused.ephemeral and not refused.response.content.startswith("Saved")
+    assert fields(announcement(sim))["Where"] == WHERE
+    assert not [text for text in dms(sim, "alice") if "has changed" in text]
+    async with sim.bot.db.session() as session:
+        kinds = list(await session.scalars(select(ScheduledPost.kind)))
+    assert "event_change" not in kinds

@@ -31,12 +31,19 @@ async def test_help_lists_every_command_grouped(sim: Sim) -> None:
             assert f"`/{leaf.qualified_name}`" in text
     assert "General" in text and "/config" in text
     assert "× difficulty" in text and "streak bonus" in text  # the points formula
+    assert "Server admins: `/setup`" in text  # the first step of a new server
 
 
 async def test_help_follows_the_user_locale_then_the_guild_language(sim: Sim, user_locale) -> None:
     user_locale("zh-CN")
     text = _text((await sim.actors["alice"].slash(sim.general, "help")).response.embeds[0])
     assert "一起练习" in text and "服务器设置" in text
+    # the names the Chinese picker shows, with the English ones that also work when typed
+    assert "`/初始设置` (`/setup`)" in text and "`/设置 查看` (`/config show`)" in text
+    assert "`/gan 插值` (`/gan interpolate`)" in text
+    for leaf in sim.bot.tree.walk_commands():  # nothing cut by Discord's field limits
+        if isinstance(leaf, app_commands.Command):
+            assert f"`/{leaf.qualified_name}`" in text
 
     user_locale("fr")  # a language we don't speak: the guild's language (English by default)
     text = _text((await sim.actors["alice"].slash(sim.general, "help")).response.embeds[0])

@@ -8,6 +8,7 @@ from datetime import timedelta
 import simcord
 
 from bot.questions.bank import QuestionBank
+from tests.cogs.test_questions import encoder_loaded  # noqa: F401  (autouse)
 from tests.conftest import Sim
 
 

@@ -49,7 +49,9 @@ def close_dms(sim: Sim, actor: simcord.MemberActor) -> None:
     )
 
 
-async def test_an_event_titled_everyone_role_here_pings_nobody_when_it_starts(sim: Sim) -> None:
+async def test_an_event_titled_everyone_role_here_pings_only_who_is_going_when_it_starts(
+    sim: Sim,
+) -> None:
     role = sim.guild.create_role("Members", mentionable=True)
     alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
     title = f"@everyone <@&{role.id}> @here"
@@ -74,18 +76,19 @@ async def test_an_event_titled_everyone_role_here_pings_nobody_when_it_starts(si
     assert title in fallback.content and f"<@{alice.id}>" in fallback.content
     assert any(title in m.content for m in sent if m.channel_id == carol.user.dm_channel.id)
     for message in sent:
-        expected = [alice.id] if message is fallback else []
+        expected = [alice.id] if message in (fallback, starting) else []
         assert pings(message) == (False, [], expected), message.content
         assert not message.allowed_mentions.everyone
         assert message.allowed_mentions.roles == frozenset()
     assert fallback.allowed_mentions.users == frozenset({alice.id})
+    assert starting.allowed_mentions.users == frozenset({alice.id})  # going, not carol (maybe)
 
     # The check can see pings: the same text sent with every mention allowed pings them all.
     channel = sim.bot.get_channel(sim.channels["events"].id)
     assert isinstance(channel, discord.TextChannel)
     control = await channel.send(starting.content, allowed_mentions=discord.AllowedMentions.all())
     stored = sim.env.backend.messages[channel.id][control.id]
-    assert pings(stored) == (True, [role.id], [bob.id])
+    assert pings(stored) == (True, [role.id], [bob.id, alice.id])
 
 
 async def test_an_event_announcement_edit_and_cancel_ping_nobody(sim: Sim) -> None:
@@ -98,13 +101,17 @@ async def test_an_event_announcement_edit_and_cancel_ping_nobody(sim: Sim) -> No
     await sim.actors["admin"].slash(sim.general, "event edit", event=1, title="@everyone hi")
     await sim.actors["admin"].slash(
         sim.general, "event edit", event=1, start="2026-12-04 20:00"
-    )  # "the time changed" goes to the thread
+    )  # the change notice falls back to a mention in the thread
     await sim.actors["admin"].slash(sim.general, "event cancel", event=1)
     sent = bot_messages(sim)
-    (cancelled,) = [m for m in sent if "your DMs are closed" in m.content]
-    assert "@everyone hi" in cancelled.content
+    told = [m for m in sent if "your DMs are closed" in m.content]
+    assert [("has changed" in m.content, "cancelled" in m.content) for m in told] == [
+        (True, False),
+        (False, True),
+    ]
+    assert all("@everyone hi" in m.content for m in told)
     for message in sent:
-        expected = [bob.id] if message is cancelled else []
+        expected = [bob.id] if message in told else []
         assert pings(message) == (False, [], expected), message.content
 
 

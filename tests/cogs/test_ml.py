@@ -25,7 +25,13 @@ from bot.ml.service import InferenceService
 from bot.ml.tf_backend import TfBackend
 from tests.conftest import Sim, make_bot
 from tests.ml.fakes import FakeBackend, Gate, write_fake_model
-from tests.ml.tiny_models import SHIPPED_DIR, shipped_models_present, tiny_models
+from tests.ml.tiny_models import (
+    SHIPPED_DIR,
+    build_other_models,
+    copy_models,
+    shipped_models_present,
+    tiny_models,
+)
 from tests.ml.uploads import BAD_UPLOADS, digit_png
 
 __all__ = ["tiny_models"]  # the session fixture
@@ -204,7 +210,7 @@ async def test_a_button_from_before_a_model_reload_asks_to_run_the_command_again
     write_fake_model(models_dir, "gan", version="2")
 
     refused = await sim.actors["alice"].slash(sim.general, "ml reload")
-    assert "Manage Guild" in error_text(refused)
+    assert "Manage Server" in error_text(refused)
     reloaded = await sim.actors["admin"].slash(sim.general, "ml reload")
     assert reloaded.ephemeral and "gan-digits-fake2" in str(reloaded.response.embeds[0].to_dict())
 
@@ -230,7 +236,7 @@ async def test_gan_interpolate_posts_an_animated_gif(sim: Sim) -> None:
     )
     message = posted(result)
     assert message.embeds[0].title == "🔀 3 → 8"
-    assert "label embedding" in (message.embeds[0].description or "")
+    assert "The same handwriting morphing from 3 to 8" in (message.embeds[0].description or "")
     gif = Image.open(io.BytesIO(await attachment(message)))
     assert gif.format == "GIF" and gif.n_frames == 10 and gif.info.get("loop") == 0
 
@@ -250,6 +256,38 @@ async def test_cnn_predict_reads_an_uploaded_digit(sim: Sim) -> None:
     assert job.command == "cnn predict" and job.status == "ok" and "digit.png" in job.parameters
 
 
+async def test_cnn_predict_says_plainly_when_a_picture_is_not_a_digit(
+    sim: Sim,
+    user_locale,  # type: ignore[no-untyped-def]
+) -> None:
+    await use_backend(sim)
+    blank = io.BytesIO()
+    Image.new("L", (120, 80), 250).save(blank, "PNG")
+    message = posted(
+        await sim.actors["alice"].slash(
+            sim.general, "cnn predict", image=("page.png", blank.getvalue())
+        )
+    )
+    embed = message.embeds[0]
+    assert embed.title == "🤔 This doesn't look like a digit"
+    lines = (embed.description or "").splitlines()
+    assert lines[0].startswith("I found no strokes in it")
+    assert lines[-1].startswith("-# Best guess anyway: ") and "what the model saw" in lines[-1]
+    assert "Top 3" not in fields(message) and embed.image.url == "attachment://cnn.png"
+    assert Image.open(io.BytesIO(await attachment(message))).format == "PNG"
+    [job] = await jobs_recorded(sim)
+    assert job.status == "ok" and '"not_digit": "no_ink"' in job.parameters
+
+    user_locale("zh-CN")
+    zh = posted(
+        await sim.actors["alice"].slash(
+            sim.general, "cnn predict", image=("page.png", blank.getvalue())
+        )
+    )
+    assert zh.embeds[0].title == "🤔 这看起来不像一个数字"
+    assert "-# 硬要猜的话：" in (zh.embeds[0].description or "")
+
+
 async def test_cnn_predict_without_an_image_uses_a_heldout_test_digit(sim: Sim) -> None:
     await use_backend(sim)
     message = posted(await sim.actors["bob"].slash(sim.general, "cnn predict"))
@@ -262,6 +300,10 @@ async def test_ml_info_shows_the_model_cards(sim: Sim) -> None:
     text = str(result.response.embeds[0].to_dict())
     assert result.ephemeral
     assert "Held-out accuracy: **0.9861** (SVC baseline 0.9806)" in text
+    assert (
+        "Typed and pen-drawn test pictures (270): **88.9%** read right; "
+        "3.3% of digits and 94.4% of non-digits flagged as not a digit"
+    ) in text
     assert "Fréchet distance: **12.5** (real-vs-real floor 8.25, noise ceiling 410" in text
     assert "Version: `cnn-digits-fake1`" in text and "Trained: <t:" in text
     assert "In memory: nothing yet" in text
@@ -462,3 +504,58 @@ async def test_the_shipped_models_end_to_end(sim: Sim) -> None:
         )
     )
     assert upload.embeds[0].title.startswith("🔍 The CNN reads 7")  # a trained model reads it
+
+
+@pytest.fixture(scope="module")
+def many_models(tiny_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny digits models plus a CIFAR-shaped CNN and an MNIST-shaped GAN (and its CNN)."""
+    directory = copy_models(tiny_models, tmp_path_factory.mktemp("many") / "models")
+    build_other_models(directory)
+    return directory
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_any_carded_model_is_served_by_name(sim: Sim, many_models: Path) -> None:
+    await use_backend(sim, TfBackend(), models_dir=many_models)
+    alice = sim.actors["alice"]
+    choices = await alice.autocomplete(sim.general, "cnn predict", "model", "")
+    assert [c["value"] for c in choices] == ["cnn-cifar10", "cnn-digits", "cnn-mnist"]
+    assert "airplane" in choices[0]["name"]
+    gans = await alice.autocomplete(sim.general, "gan sample", "model", "mni")
+    assert [c["value"] for c in gans] == ["gan-mnist"]
+
+    photo = Image.new("RGB", (64, 48), (30, 120, 200))
+    out = io.BytesIO()
+    photo.save(out, "PNG")
+    upload = posted(
+        await alice.slash(
+            sim.general, "cnn predict", image=("sky.png", out.getvalue()), model="cnn-cifar10"
+        )
+    )
+    label = upload.embeds[0].title.removeprefix("🔍 The CNN reads ").split(" (")[0]
+    assert label in {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                     "ship", "truck"}  # fmt: skip
+    assert fields(upload)["Model"].startswith("`cnn-cifar10-")
+    chart = Image.open(io.BytesIO(await attachment(upload)))
+    assert chart.mode == "RGB"  # the whole colour picture, as the model saw it
+
+    grid = posted(await alice.slash(sim.general, "gan sample", count=4, seed=1, model="gan-mnist"))
+    assert fields(grid)["Model"].startswith("`gan-mnist-")
+    rerolled = posted(await sim.actors["bob"].click(grid.message, label="Re-roll"))
+    assert fields(rerolled)["Model"].startswith("`gan-mnist-")  # the button keeps its model
+    digits = posted(await alice.slash(sim.general, "gan sample", count=4, seed=1))
+    assert fields(digits)["Model"].startswith("`gan-digits-")  # the default is unchanged
+    posted(
+        await alice.slash(
+            sim.general, "gan interpolate", from_digit=1, to_digit=7, steps=3, seed=2,
+            model="gan-mnist",
+        )
+    )  # fmt: skip
+    missing = await alice.slash(sim.general, "cnn predict", model="cnn-nope")
+    assert "There is no model called `cnn-nope`" in error_text(missing)
+    assert "`cnn-cifar10`" in error_text(missing)
+    heldout = await alice.slash(sim.general, "cnn predict", model="cnn-cifar10")
+    assert "no held-out test digits for the cifar10 model" in error_text(heldout)
+    info = str((await alice.slash(sim.general, "ml info")).response.embeds[0].to_dict())
+    assert "cnn-cifar10" in info and "gan-mnist" in info

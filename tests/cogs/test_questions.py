@@ -10,10 +10,18 @@ import simcord
 from sqlalchemy import func, select
 
 from bot.db.questions import Answer, QuestionPost, ScoreAdjustment
+from bot.questions import semantic
 from bot.questions.bank import QuestionBank
 from tests.conftest import Sim, make_bot
 
 GOOD = "Add weight decay to the loss. Use early stopping on the validation set."
+
+
+@pytest.fixture(scope="module", autouse=True)
+def encoder_loaded() -> None:
+    """Load the sentence encoder before the simulated guild runs: its first load can take
+    longer on a busy machine than SimCord waits for a reply."""
+    semantic.encoder()
 
 
 async def _setup(sim: Sim, bank: QuestionBank, topic: str = "dl-training") -> None:
@@ -134,9 +142,9 @@ async def test_an_emoji_only_answer_does_not_use_the_attempt(sim: Sim, bank: Que
 
 async def test_answering_before_any_post(sim: Sim) -> None:
     result = await sim.actors["alice"].slash(sim.general, "answer", text=GOOD)
-    assert result.ephemeral and "no open question" in result.response.content
+    assert result.ephemeral and "`/question practice`" in result.response.content
     today = await sim.actors["alice"].slash(sim.general, "question today")
-    assert "no open question" in today.response.content
+    assert "`/question practice`" in today.response.content
 
 
 async def test_the_answer_button_survives_a_restart(sim: Sim, bank: QuestionBank) -> None:
@@ -153,7 +161,7 @@ async def test_the_answer_button_survives_a_restart(sim: Sim, bank: QuestionBank
 
 async def test_question_post_is_for_admins_and_posts_once(sim: Sim, bank: QuestionBank) -> None:
     refused = await sim.actors["alice"].slash(sim.general, "question post")
-    assert refused.ephemeral and "Manage Guild" in refused.response.content
+    assert refused.ephemeral and "Manage Server" in refused.response.content
     nothing = await sim.actors["admin"].slash(sim.general, "question post")
     assert "No daily-question channel" in nothing.response.content
     await _setup(sim, bank)
@@ -186,7 +194,7 @@ async def test_score_adjust_needs_permission_and_is_audited(sim: Sim) -> None:
     refused = await sim.actors["alice"].slash(
         sim.general, "score adjust", member=sim.actors["bob"], points=5.0, reason="x"
     )
-    assert refused.ephemeral and "Manage Guild" in refused.response.content
+    assert refused.ephemeral and "Manage Server" in refused.response.content
     done = await sim.actors["admin"].slash(
         sim.general, "score adjust", member=sim.actors["bob"], points=5.0, reason="great talk"
     )
@@ -237,3 +245,250 @@ async def test_questions_with_several_correct_options_use_a_menu(sim: Sim) -> No
     assert "Score: 10/10" in _embed_text(both)
     half = await sim.actors["bob"].select(shown.response, ["a"])
     assert "Score: 5/10" in _embed_text(half)
+
+
+def _fields(embed: discord.Embed) -> dict[str, str]:
+    return {f.name: f.value for f in embed.fields}
+
+
+async def test_choice_feedback_marks_the_pick_and_the_reveal_counts_each_option(
+    sim: Sim, bank: QuestionBank
+) -> None:
+    await _setup(sim, bank, topic="ml-fundamentals")
+    await sim.advance(timedelta(minutes=1))
+    post = _post(sim)
+    wrong = await sim.actors["bob"].click(post, label="A")
+    text = _embed_text(wrong)
+    assert "Score: 0/10" in text and "❌ **A.** Mean squared error" in text
+    assert "Key points" not in text and "“" not in text  # no "covered: <wrong option> — “”"
+    assert "Not covered yet" not in text  # distractors are not "missing key points"
+    fields = _fields(wrong.response.embeds[0])
+    assert fields["Correct answer"] == "Shown with the reference answer when the question closes."
+    right = await sim.actors["alice"].click(post, label="B")
+    fields = _fields(right.response.embeds[0])
+    assert fields["Your answer"] == "✅ **B.** Binary cross-entropy"
+    assert "Correct answer" not in fields and "Not covered yet" not in fields
+    await sim.actors["carol"].click(post, label="B")
+
+    await sim.advance(timedelta(hours=24))
+    reveal = sim.channels["daily-question"].threads[0].history()[-1].embeds[0]
+    fields = _fields(reveal)
+    assert fields["Correct answer"] == "**B.** Binary cross-entropy"
+    assert fields["Picks per option"].splitlines() == [
+        "▫️ `A` ██████ 1 · 33%",
+        "✅ `B` ████████████ 2 · 67%",
+    ]
+    assert "Score distribution" not in fields
+    assert fields["🥇 First full score"] == f"<@{sim.actors['alice'].id}>"
+    assert "🌟 Best answers" not in fields  # every right pick is a full score
+
+
+async def test_practice_choice_shows_the_correct_option_at_once(
+    sim: Sim, bank: QuestionBank, user_locale
+) -> None:  # type: ignore[no-untyped-def]
+    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
+    user_locale("zh-CN")
+    shown = await sim.actors["bob"].slash(sim.general, "question practice", topic="ml-fundamentals")
+    done = await sim.actors["bob"].click(shown.response, label="A")
+    fields = _fields(done.response.embeds[0])
+    assert fields["你的选择"] == "❌ **A.** 均方误差"
+    assert fields["正确答案"] == "**B.** 二元交叉熵"
+
+
+async def test_several_correct_options_mark_each_pick(sim: Sim) -> None:
+    from pathlib import Path
+
+    from bot.questions.bank import build_bank
+
+    sim.bot.get_cog("Questions").bank = build_bank([(Path("m.yaml"), MULTI_YAML)])  # type: ignore[union-attr]
+    shown = await sim.actors["bob"].slash(sim.general, "question practice")
+    half = await sim.actors["bob"].select(shown.response, ["a", "b"])
+    fields = _fields(half.response.embeds[0])
+    assert fields["Your answer"].splitlines() == [
+        "✅ **A.** Dropout",
+        "❌ **B.** A larger learning rate",
+    ]
+    assert fields["Correct answer"].splitlines() == ["**A.** Dropout", "**C.** Weight decay"]
+
+
+async def test_the_reveal_names_first_and_best_and_the_post_says_closed(
+    sim: Sim, bank: QuestionBank, lexical_only: None
+) -> None:
+    await _setup(sim, bank)
+    await sim.advance(timedelta(minutes=1))
+    alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
+    await bob.slash(sim.general, "answer", text="Collect more training data.")
+    full = "Add weight decay. Use early stopping. Collect more training data."
+    await carol.slash(sim.general, "answer", text=full)
+    await sim.advance(timedelta(minutes=5))
+    done = await alice.slash(sim.general, "answer", text=full)
+    assert "Score: 10/10" in _embed_text(done)
+    hidden = await carol.slash(sim.general, "profile privacy", named=False)
+    assert hidden.ephemeral and "will not name you" in hidden.response.content
+    shown = await carol.slash(sim.general, "profile privacy")
+    assert "will not name you" in shown.response.content
+
+    await sim.advance(timedelta(hours=24))
+    thread = sim.channels["daily-question"].threads[0]
+    message = thread.history()[-1]
+    fields = _fields(message.embeds[0])
+    anonymous = "a member who prefers not to be named"
+    assert fields["🥇 First full score"] == anonymous  # carol was first, and stays unnamed
+    best = fields["🌟 Best answers"].splitlines()
+    assert best[:2] == [f"1. {anonymous} — 10/10", f"2. <@{alice.id}> — 10/10"]  # ties: earliest
+    assert best[2].startswith(f"3. <@{bob.id}> — ") and best[2].endswith("/10")
+    stored = sim.env.backend.messages[thread.id][message.id]
+    assert stored.ping_user_ids == []  # named, not pinged
+    closed = next(m for m in sim.channels["daily-question"].history() if m.embeds)
+    embed = closed.embeds[0]
+    assert embed.title == "📘 Daily interview question — closed"
+    assert "Answers close" not in _fields(embed)
+    assert "[See the reveal](" in _fields(embed)["Closed"]
+    assert message.jump_url in _fields(embed)["Closed"]
+
+
+async def test_privacy_can_be_turned_back_on(sim: Sim) -> None:
+    bob = sim.actors["bob"]
+    first = await bob.slash(sim.general, "profile privacy")
+    assert "may name you" in first.response.content
+    await bob.slash(sim.general, "profile privacy", named=False)
+    back = await bob.slash(sim.general, "profile privacy", named=True)
+    assert back.ephemeral and "may name you" in back.response.content
+
+
+async def test_practice_never_repeats_until_the_topic_is_exhausted(sim: Sim) -> None:
+    from pathlib import Path
+
+    from bot.questions.bank import build_bank
+
+    prompts = [
+        ("Does retrieval need a vector index?", "检索需要向量索引吗？"),
+        ("Is chunk size important for recall?", "切块大小会影响召回吗？"),
+        ("Can a reranker improve precision?", "重排序能提高精确率吗？"),
+        ("Should answers cite their sources?", "回答应该注明出处吗？"),
+    ]
+    yaml = "questions:\n" + "".join(
+        f"""
+  - slug: rag-{i}
+    topic: retrieval-rag
+    difficulty: 1
+    type: choice
+    prompt: {{en: "{en}", zh: "{zh}"}}
+    reference_answer: {{en: "Yes.", zh: "是。"}}
+    options:
+      - {{id: a, en: "Yes", zh: "是"}}
+      - {{id: b, en: "No", zh: "否"}}
+    correct: [a]
+"""
+        for i, (en, zh) in enumerate(prompts)
+    )
+    sim.bot.get_cog("Questions").bank = build_bank([(Path("rag.yaml"), yaml)])  # type: ignore[union-attr]
+    alice = sim.actors["alice"]
+
+    async def next_slug() -> str:
+        sim.bot.clock.advance(timedelta(minutes=1))
+        shown = await alice.slash(sim.general, "question practice", topic="retrieval-rag")
+        return shown.response.embeds[0].footer.text.split()[1]
+
+    first_round = [await next_slug() for _ in range(4)]
+    assert sorted(first_round) == ["rag-0", "rag-1", "rag-2", "rag-3"]
+    second_round = [await next_slug() for _ in range(4)]
+    assert second_round == first_round  # then the one shown longest ago comes back first
+    other = await sim.actors["bob"].slash(sim.general, "question practice", topic="generative")
+    assert "No question matches" in other.response.content
+
+
+async def test_score_adjust_tells_the_member_by_dm(sim: Sim) -> None:
+    bob, admin = sim.actors["bob"], sim.actors["admin"]
+    done = await admin.slash(
+        sim.general, "score adjust", member=bob, points=-2.5, reason="duplicate answer"
+    )
+    assert done.ephemeral and "could not tell them" not in done.response.content
+    (dm,) = bob.user.dm_channel.history()
+    assert dm.content == (
+        "A moderator changed your points in **aiclub-demo** by -2.5. "
+        "Reason: “duplicate answer”. Your all-time total is now -2.5."
+    )
+    await admin.slash(sim.general, "config language", language="zh")  # the server's language
+    await admin.slash(sim.general, "score adjust", member=bob, points=4.0, reason="好问题")
+    assert bob.user.dm_channel.history()[-1].content == (
+        "管理员调整了你在 **aiclub-demo** 的积分：+4。原因：“好问题”。你现在的总积分是 1.5。"
+    )
+
+
+async def test_score_adjust_with_closed_dms_still_works(sim: Sim) -> None:
+    bob = sim.actors["bob"]
+    sim.env.inject_error(
+        "POST",
+        f"/channels/{bob.user.dm_channel.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+    done = await sim.actors["admin"].slash(
+        sim.general, "score adjust", member=bob, points=3.0, reason="great talk"
+    )
+    assert done.ephemeral and "+3 points" in done.response.content
+    assert "I could not tell them by DM (their DMs are closed)." in done.response.content
+    assert await _count(sim, ScoreAdjustment) == 1
+
+
+async def test_bad_adjustments_change_nothing_and_tell_nobody(sim: Sim) -> None:
+    bob = sim.actors["bob"]
+    blank = await sim.actors["admin"].slash(
+        sim.general, "score adjust", member=bob, points=5.0, reason="   "
+    )
+    assert blank.ephemeral and "Give a reason" in blank.response.content
+    zero = await sim.actors["admin"].slash(
+        sim.general, "score adjust", member=bob, points=0.0, reason="nothing"
+    )
+    assert "must be non-zero" in zero.response.content
+    assert await _count(sim, ScoreAdjustment) == 0
+    assert not bob.user.dm_channel.history()
+
+
+async def test_the_card_explains_the_streak_bonus(sim: Sim, bank: QuestionBank) -> None:
+    await _setup(sim, bank, topic="ml-fundamentals")
+    await sim.advance(timedelta(minutes=1))
+    first = await sim.actors["alice"].click(_post(sim), label="B")
+    assert _fields(first.response.embeds[0])["Points"] == "+10"
+    await sim.advance(timedelta(days=1))
+    second = await sim.actors["alice"].click(_post(sim), label="B")
+    fields = _fields(second.response.embeds[0])
+    assert fields["Points"] == "+11 (including a +1 streak bonus)"
+    assert fields["Streak (days)"] == "2"
+
+
+def test_the_reveal_and_the_closed_post_in_chinese(bank: QuestionBank) -> None:
+    from datetime import UTC, datetime
+
+    from bot.questions.service import RevealStats
+    from cogs._question_ui import question_embed, reveal_embed
+
+    question = bank["choice-lite"]
+    stats = RevealStats(
+        4, 7.5, {}, None, picks=(("a", 1), ("b", 3)), first_full=7, hidden=frozenset({7})
+    )
+    fields = _fields(reveal_embed(question, stats, "zh"))
+    assert fields["正确答案"] == "**B.** 二元交叉熵"
+    assert fields["各选项人数"].splitlines() == [
+        "▫️ `A` ████ 1 · 25%",
+        "✅ `B` ████████████ 3 · 75%",
+    ]
+    assert fields["🥇 最先拿到满分"] == "一位不愿具名的成员"
+    deadline = datetime(2026, 12, 2, 8, tzinfo=UTC)
+    closed = question_embed(question, "zh", deadline=deadline, reveal_url="https://x/1")
+    assert closed.title == "📘 每日面试题（已截止）" and "截止" not in _fields(closed)
+    assert _fields(closed)["已截止"].endswith("截止。[查看答案公布](https://x/1)")
+
+
+async def test_an_option_clicked_after_the_reveal_is_refused(sim: Sim, bank: QuestionBank) -> None:
+    await _setup(sim, bank, topic="ml-fundamentals")
+    await sim.advance(timedelta(minutes=1))
+    today = await sim.actors["bob"].slash(sim.general, "question today")
+    await sim.advance(timedelta(hours=24, minutes=1))  # revealed; the next day's post is out
+    late = await sim.actors["bob"].click(today.response, label="B")
+    assert late.ephemeral and "This question is closed" in late.response.content
+    async with sim.bot.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Answer)) == 0

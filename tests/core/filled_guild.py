@@ -25,7 +25,8 @@ GOOD = "Add weight decay to the loss. I would also collect more data. 早停也�
 FILLED_TABLES = {
     "guild_settings", "scheduled_posts", "bot_state", "daily_config", "question_posts",
     "answers", "member_stats", "leaderboard_points", "score_adjustments", "review_requests",
-    "event_config", "events", "event_rsvps", "digest_config", "ml_jobs",
+    "event_config", "events", "event_rsvps", "digest_config", "ml_jobs", "member_privacy",
+    "practice_seen", "event_changes",
 }  # fmt: skip
 
 
@@ -77,6 +78,9 @@ async def fill(sim: Sim, bank: QuestionBank) -> None:
     await bob.click(post, label="Going")
     await carol.click(post, label="Going")  # the waitlist
     await bob.click(post, label="Maybe")  # carol is promoted
+    await admin.slash(sim.general, "event edit", event=1, where="https://meet.example.com/e")
+    await bob.slash(sim.general, "profile privacy", named=False)
+    await carol.slash(sim.general, "question practice")
     await alice.slash(sim.general, "gan sample", count=4, digit=7, seed=42)  # no model: logged
 
     for _ in range(2):  # reveals, the next questions, the digest (Wednesday), a reminder

@@ -1,4 +1,5 @@
-"""The console flow of events: create, publish, RSVP with a waitlist, reminders, the digest."""
+"""The console flow of events: create, publish, RSVP with a waitlist, who is going, reminders,
+the start (pinging who is going) and the end, the digest."""
 
 from __future__ import annotations
 
@@ -52,5 +53,12 @@ def test_create_rsvp_remind_and_digest(tmp_path: Path) -> None:
     assert out.count("aiclub\n  ⏰ Reminder: **Diffusion models**") == 4  # alice and carol, twice
     assert "DM @bob aiclub\n  ⏰" not in out
     assert out.count("#events aiclub\n  🔴 **Diffusion models** is starting now!") == 1
-    assert out.count("📰 Weekly digest — 2026-W50") == 1
+    assert "  ┃ ▸ Who's going\n  ┃   @alice @bob\n" in out
+    start = out[out.index("advanced to 2026-12-03 19:00 UTC") :]
+    assert start.index("┃ 🔴 Live now: 🎤 Diffusion models") < start.index("is starting now!")
+    starting = start[start.index("is starting now!") :].split("\n")
+    assert starting[1] == "  @alice @carol"  # the start pings who is going
+    end = out[out.index("advanced to 2026-12-07 19:00 UTC") :]
+    assert "#4 #events aiclub (edited)\n  ┃ ⏹️ Ended: 🎤 Diffusion models" in end
+    assert out.count("📰 Weekly digest") == 1
     assert out.index("advanced to 2026-12-07 19:00 UTC") < out.index("📰 Weekly digest")

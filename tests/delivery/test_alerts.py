@@ -29,6 +29,11 @@ async def test_a_403_is_told_in_the_alert_channel_shown_and_fixed_by_question_po
     fields = {f.name: f.value for f in shown.response.embeds[0].fields}
     assert "failed" in fields["Last delivery problems"]
 
+    sim.env.inject_error("POST", f"/channels/{daily.id}/messages", status=403, code=50013)
+    refused = await admin.slash(sim.general, "question post")  # not fixed yet
+    assert "Discord refused today's question" in refused.response.content
+    assert _daily_posts(sim) == 0
+
     reposted = await admin.slash(sim.general, "question post")
     assert "Posted today's question" in reposted.response.content
     assert _daily_posts(sim) == 1

@@ -193,3 +193,17 @@ def test_an_edit_changes_sequence_and_stamp_but_not_uid() -> None:
     assert vevent.decoded("SEQUENCE") == 1
     assert vevent.decoded("DTSTAMP") == STAMP + timedelta(hours=1)
     assert str(vevent["SUMMARY"]) == "New"
+
+
+def test_one_display_alarm_per_reminder_offset() -> None:
+    with_alarms = replace(TALK, alarms=(timedelta(days=1), timedelta(minutes=15)))
+    _, vevents = parse([with_alarms])
+    alarms = vevents[event_uid(7, TALK.guild_id)].walk("VALARM")
+    assert [alarm.decoded("TRIGGER") for alarm in alarms] == [
+        -timedelta(days=1),
+        -timedelta(minutes=15),
+    ]
+    assert {str(alarm["ACTION"]) for alarm in alarms} == {"DISPLAY"}
+    assert {str(alarm["DESCRIPTION"]) for alarm in alarms} == {TALK.title}
+    _, plain = parse([TALK])
+    assert plain[event_uid(7, TALK.guild_id)].walk("VALARM") == []

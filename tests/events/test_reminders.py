@@ -138,8 +138,9 @@ async def reminder_rows(sim: Sim) -> dict[str, datetime]:
 
 
 def expected_rows(
-    event_id: int, occurrences: list[datetime], offsets: tuple[int, ...] = (1440, 15, 0)
+    event_id: int, occurrences: list[datetime], offsets: tuple[int, ...] = (1440, 15, 0, -60)
 ) -> dict[str, datetime]:
+    """Ledger rows of the reminders, the start (0) and the end (minus the length)."""
     return {
         f"{event_id}:{o:%Y-%m-%dT%H:%M}Z:{off}": o - timedelta(minutes=off)
         for o in occurrences
@@ -195,7 +196,8 @@ async def test_reminders_older_than_the_grace_window_are_skipped(sim: Sim) -> No
     await sim.advance(utc(2026, 12, 3, 18, 40) - sim.bot.clock.now())
     await restart(sim, downtime=timedelta(minutes=65))  # back at 19:45: too late for both
     await sim.advance(timedelta(hours=1))
-    assert set(await reminder_rows(sim)) == {"1:2026-12-03T19:00Z:1440"}
+    # the end (20:00) still redraws the announcement as ended
+    assert set(await reminder_rows(sim)) == {"1:2026-12-03T19:00Z:1440", "1:2026-12-03T19:00Z:-60"}
     assert not [m for m in sim.channels["events"].history() if "starting now" in m.content]
 
 
@@ -231,4 +233,4 @@ async def test_edits_move_the_reminders_and_cancelling_stops_them(sim: Sim) -> N
     await sim.actors["alice"].click(announcement(sim), label="Going")
     await sim.actors["admin"].slash(sim.general, "event cancel", event=2)
     await sim.advance(timedelta(days=5))
-    assert await reminder_rows(sim) == expected_rows(1, [utc(2026, 12, 4, 19)], (60, 0))
+    assert await reminder_rows(sim) == expected_rows(1, [utc(2026, 12, 4, 19)], (60, 0, -60))

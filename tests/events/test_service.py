@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import ledger
 from bot.db.engine import Database
-from bot.db.events import Event, Rsvp
+from bot.db.events import CANCELLED, Event, EventChange, Rsvp
+from bot.db.models import ScheduledPost
 from bot.errors import UserError
 from bot.events import reminders, service
 from bot.events.recurrence import Repeat
@@ -88,7 +89,10 @@ async def test_a_draft_is_parsed_in_the_guild_timezone_and_stores_nothing(db: Da
         ({"duration": "-30m"}, "events.time.duration_not_positive"),
         ({"duration": "soon"}, "events.time.bad_duration"),
         ({"start": "2026-12-05"}, "events.time.missing_time"),
-        ({"start": "03/04 8pm"}, "events.time.ambiguous"),
+        ({"start": "03/04 8pm"}, "events.time.ambiguous_date"),
+        ({"start": "tomorrow 8"}, "events.time.ambiguous_readings"),
+        ({"start": "next week 8pm"}, "events.time.no_day"),
+        ({"start": "in 2 years 19:00"}, "events.time.too_far"),
         ({"repeat": "weekly", "repeat_count": 0}, "events.rule.bad_rrule"),
         ({"title": "   "}, "events.rule.title_empty"),
     ],
@@ -136,7 +140,7 @@ async def test_raising_the_capacity_promotes_the_waitlist(db: Database) -> None:
         await rsvp(db, event.id, user, "going")
     async with db.session() as session:
         result = await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW, capacity=3)
-    assert result.promoted == (2, 3) and not result.time_changed
+    assert result.promoted == (2, 3) and result.change_notice is None
 
 
 async def test_one_rsvp_row_per_member(db: Database) -> None:
@@ -181,7 +185,7 @@ async def test_only_the_creator_or_manage_events_may_edit(db: Database) -> None:
         result = await service.edit_event(
             session, GUILD, event.id, 99, True, NOW, start="2026-12-04 19:00", duration="2h"
         )
-    assert result.time_changed and result.event.sequence == 1
+    assert result.change_notice is not None and result.event.sequence == 1
     assert result.event.start_at == datetime(2026, 12, 4, 19, tzinfo=UTC)
     assert result.event.duration_minutes == 120
 
@@ -283,3 +287,127 @@ async def test_the_ledger_claims_each_key_exactly_once(db: Database) -> None:
             session, GUILD, "event_reminder", "1:2026-12-03T19:00Z:0", NOW, error="Forbidden: 403"
         )
     assert not await claim("1:2026-12-03T19:00Z:0")  # a failure is not retried
+
+
+async def test_an_ambiguous_date_names_both_readings(db: Database) -> None:
+    with pytest.raises(UserError) as caught:
+        await prepare(db, start="3/4 8pm")
+    params = caught.value.params
+    assert (params["first_iso"], params["second_iso"]) == ("2027-03-04", "2027-04-03")
+    assert params["first"] == f"<t:{int(datetime(2027, 3, 4, 12, tzinfo=UTC).timestamp())}:D>"
+    assert params["value"] == "3/4 8pm"
+
+
+async def test_next_friday_on_a_tuesday_keeps_the_coming_friday_as_a_choice(db: Database) -> None:
+    draft = await prepare(db, start="next friday 19:00", duration="2h")  # NOW is a Tuesday
+    next_week, coming = (datetime(2026, 12, d, 19, tzinfo=UTC) for d in (11, 4))
+    assert draft.start_at == next_week and draft.alternatives == (coming,)
+    chosen = draft.choose(coming)
+    assert chosen.start_at == coming and chosen.alternatives == (next_week,)
+    assert chosen.duration == timedelta(hours=2)
+    assert chosen.choose(next_week) == draft
+    with pytest.raises(ValueError):
+        draft.choose(NOW)
+    plain = await prepare(db, start="friday 19:00")
+    assert plain.start_at == coming and plain.alternatives == ()
+
+
+async def test_events_have_their_own_timezone_defaulting_to_the_servers(db: Database) -> None:
+    async with db.session() as session:
+        (await get_settings(session, GUILD, NOW)).timezone = "Asia/Shanghai"
+        await session.commit()
+    shanghai = await prepare(db, start="2026-12-03 19:00")
+    assert shanghai.start_at == datetime(2026, 12, 3, 11, tzinfo=UTC)
+    async with db.session() as session:
+        config = await service.configure_events(session, GUILD, NOW, timezone="europe/berlin")
+        assert config.timezone == "Europe/Berlin"
+        assert (await service.event_zone(session, GUILD, NOW)).key == "Europe/Berlin"
+        await session.commit()
+    berlin = await prepare(db, start="2026-12-03 19:00")
+    assert berlin.start_at == datetime(2026, 12, 3, 18, tzinfo=UTC)
+    async with db.session() as session:
+        with pytest.raises(UserError) as caught:
+            await service.configure_events(
+                session, GUILD, NOW, timezone="Mars/Olympus", reminders="1h"
+            )
+        assert caught.value.key == "daily.unknown_timezone"
+        config = await service.get_event_config(session, GUILD, NOW)
+        assert config.timezone == "Europe/Berlin" and config.reminder_offsets == "1440,15"
+        await service.configure_events(session, GUILD, NOW, timezone="server")
+        await session.commit()
+    async with db.session() as session:
+        assert (await service.event_zone(session, GUILD, NOW)).key == "Asia/Shanghai"
+
+
+async def test_the_shown_state_follows_the_clock(db: Database) -> None:
+    one_off = await create(db, start="2026-12-03 19:00", duration="90m")
+    weekly = await create(db, start="2026-12-03 19:00", repeat="weekly", repeat_count=2)
+    utc = ZoneInfo("UTC")
+    start = datetime(2026, 12, 3, 19, tzinfo=UTC)
+    before, during, after = start - timedelta(minutes=1), start, start + timedelta(minutes=90)
+    assert service.shown_state(one_off, utc, before) == (service.UPCOMING, start)
+    assert service.shown_state(one_off, utc, during) == (service.LIVE, start)
+    assert service.shown_state(one_off, utc, after) == (service.ENDED, start)
+    second = start + timedelta(days=7)
+    assert service.shown_state(weekly, utc, after) == (service.UPCOMING, second)
+    assert service.shown_state(weekly, utc, second + timedelta(minutes=5)) == (service.LIVE, second)
+    assert service.shown_state(weekly, utc, second + timedelta(hours=2)) == (service.ENDED, second)
+    one_off.status = CANCELLED
+    assert service.shown_state(one_off, utc, before) == (CANCELLED, start)
+
+
+async def test_a_change_of_time_or_place_is_recorded_and_claimed_once(db: Database) -> None:
+    event = await create(db, start="2026-12-03 19:00")
+    async with db.session() as session:
+        title_only = await service.edit_event(
+            session, GUILD, event.id, CREATOR, False, NOW, title="New title"
+        )
+        same_start = await service.edit_event(
+            session, GUILD, event.id, CREATOR, False, NOW, start="2026-12-03 19:00"
+        )
+        moved = await service.edit_event(
+            session, GUILD, event.id, CREATOR, False, NOW,
+            start="2026-12-04 20:00", where="Room 1",
+        )  # fmt: skip
+    assert title_only.change_notice is None and same_start.change_notice is None
+    notice = moved.change_notice
+    assert notice is not None and notice.kind == service.CHANGE_KIND
+    async with db.session() as session:
+        found = await service.get_change(session, notice.key)
+        assert found is not None
+        _event, change = found
+        assert change.old_start_at == datetime(2026, 12, 3, 19, tzinfo=UTC)
+        assert change.new_start_at == datetime(2026, 12, 4, 20, tzinfo=UTC)
+        assert (change.old_place, change.new_place) == ("https://meet.example.com", "Room 1")
+        row = await session.scalar(
+            select(ScheduledPost).where(ScheduledPost.occurrence_key == notice.key)
+        )
+        assert row is not None and row.status == "claimed"
+        assert row.expires_at == NOW + service.CHANGE_WINDOW
+        assert await session.scalar(select(func.count()).select_from(EventChange)) == 1
+        assert await service.get_change(session, f"{event.id}:999") is None
+
+
+async def test_a_bad_edit_records_no_change(db: Database) -> None:
+    event = await create(db)
+    async with db.session() as session:
+        with pytest.raises(UserError):
+            await service.edit_event(
+                session, GUILD, event.id, CREATOR, False, NOW, start="3/4 8pm", where="Room 2"
+            )
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(EventChange)) == 0
+        assert await session.scalar(select(func.count()).select_from(ScheduledPost)) == 0
+        stored = await session.get(Event, event.id)
+        assert stored is not None and stored.location == "https://meet.example.com"
+
+
+async def test_the_ical_view_links_back_and_carries_the_reminders(db: Database) -> None:
+    event = await create(db, description="Score matching")
+    ical = service.to_ical(event, ZoneInfo("UTC"), alarms=(1440, 15))
+    link = f"https://discord.com/channels/{GUILD}/{CHANNEL}/{event.message_id}"
+    assert ical.url == link and service.jump_url(event) == link
+    assert ical.description == f"Score matching\n\n{link}"
+    assert ical.alarms == (timedelta(days=1), timedelta(minutes=15))
+    unannounced = await create(db, announce=False)
+    assert service.to_ical(unannounced, ZoneInfo("UTC")).url == "https://meet.example.com"

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.events.timeparse import MAX_AHEAD, TimeParseError, parse_duration, parse_start
+from bot.events.timeparse import (
+    MAX_AHEAD,
+    TimeParseError,
+    parse_duration,
+    parse_start,
+    parse_time_of_day,
+    read_start,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -258,6 +265,7 @@ def test_chinese_week_words_follow_the_calendar_week() -> None:
         "2月30日10点",
         "上午14点",
         "明天晚上8点 blah",
+        "3/4/0000 8pm",
     ],
 )
 def test_unparseable(text: str) -> None:
@@ -276,16 +284,159 @@ def test_unparseable(text: str) -> None:
         "明天8点",
         "周五8点半",
         "8点",
-        "03/04",
-        "03/04 14:00",
-        "3/4/2027 8pm",
-        "04.03. 8pm",
         "friday midnight",
-        "next week 8pm",
     ],
 )
 def test_ambiguous(text: str) -> None:
     assert code_of(text) == "ambiguous"
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("3/4 8pm", (date(2027, 3, 4), date(2027, 4, 3))),
+        ("03/04", (date(2027, 3, 4), date(2027, 4, 3))),
+        ("03/04 14:00", (date(2027, 3, 4), date(2027, 4, 3))),
+        ("3/4/2027 8pm", (date(2027, 3, 4), date(2027, 4, 3))),
+        ("12/1/27 8pm", (date(2027, 1, 12), date(2027, 12, 1))),
+        ("04.03. 8pm", (date(2027, 3, 4), date(2027, 4, 3))),
+        ("12/11 8pm", (date(2026, 12, 11), date(2027, 11, 12))),  # each its next occurrence
+    ],
+)
+def test_a_numeric_date_read_both_ways_lists_both_dates(
+    text: str, dates: tuple[date, date]
+) -> None:
+    with pytest.raises(TimeParseError) as caught:
+        parse_start(text, SHANGHAI, NOW)
+    assert caught.value.code == "ambiguous_date" and caught.value.dates == dates
+    noon = [datetime.combine(day, time(12), SHANGHAI).astimezone(UTC) for day in dates]
+    assert list(caught.value.readings) == noon
+
+
+@pytest.mark.parametrize("text", ["next week 8pm", "next month 8pm", "this year 19:00"])
+def test_a_week_month_or_year_without_a_day_is_refused(text: str) -> None:
+    assert code_of(text) == "no_day"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in 2 weeks 7pm", wall(2026, 12, 13, 19, 0)),
+        ("in 3 months at 8pm", wall(2027, 2, 28, 20, 0)),
+        ("in a week 19:00", wall(2026, 12, 6, 19, 0)),
+        ("2 weeks from now 8pm", wall(2026, 12, 13, 20, 0)),
+    ],
+)
+def test_relative_dates_with_a_time_of_day(text: str, expected: datetime) -> None:
+    assert local(text) == expected
+
+
+def test_in_2_years_is_read_then_refused_as_too_far_with_the_reading() -> None:
+    with pytest.raises(TimeParseError) as caught:
+        parse_start("in 2 years 19:00", SHANGHAI, NOW)
+    assert caught.value.code == "too_far"
+    assert caught.value.readings == (datetime(2028, 11, 29, 19, 0, tzinfo=SHANGHAI),)
+
+
+# --------------------------------------------------------------------------- next <weekday>
+TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "alternatives"),
+    [
+        # Sunday: next week's Friday is also the coming one
+        (NOW, wall(2026, 12, 4, 20, 0), ()),
+        # Tuesday: next week's Friday (the 11th); the coming one (the 4th) is the alternative
+        (TUESDAY, wall(2026, 12, 11, 20, 0), (wall(2026, 12, 4, 20, 0),)),
+        # Friday morning: next week's Friday; tonight is the alternative
+        (
+            datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI),
+            wall(2026, 12, 11, 20, 0),
+            (wall(2026, 12, 4, 20, 0),),
+        ),
+        # Friday night, 8 pm has passed: the coming Friday is next week's too
+        (datetime(2026, 12, 4, 21, 0, tzinfo=SHANGHAI), wall(2026, 12, 11, 20, 0), ()),
+    ],
+)
+@pytest.mark.parametrize(
+    "text", ["next friday 8pm", "next fri at 8 pm", "下周五晚上8点", "下个星期五晚上8点"]
+)
+def test_next_friday_means_friday_of_next_week_in_both_languages(
+    text: str, now: datetime, start: datetime, alternatives: tuple[datetime, ...]
+) -> None:
+    reading = read_start(text, SHANGHAI, now)
+    assert reading.start.astimezone(SHANGHAI).replace(tzinfo=None) == start
+    assert (
+        tuple(other.astimezone(SHANGHAI).replace(tzinfo=None) for other in reading.alternatives)
+        == alternatives
+    )
+    assert parse_start(text, SHANGHAI, now) == reading.start
+
+
+def test_next_sunday_on_a_tuesday_is_the_sunday_of_next_week() -> None:
+    reading = read_start("next sunday 10am", SHANGHAI, TUESDAY)
+    assert reading.start == datetime(2026, 12, 13, 10, 0, tzinfo=SHANGHAI)
+    assert reading.alternatives == (datetime(2026, 12, 6, 10, 0, tzinfo=SHANGHAI),)
+    assert read_start("下周日上午10点", SHANGHAI, TUESDAY) == reading
+
+
+def test_other_starts_have_no_alternatives() -> None:
+    for text in ("friday 8pm", "周五晚上8点", "这周五晚上8点", "2026-12-05 14:00", "in 3 hours"):
+        assert read_start(text, SHANGHAI, TUESDAY).alternatives == (), text
+
+
+# --------------------------------------------------------------------------- time of day
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9am", time(9, 0)),
+        ("9 AM", time(9, 0)),
+        ("9:30 pm", time(21, 30)),
+        ("9.30pm", time(21, 30)),
+        ("21:00", time(21, 0)),
+        ("9:00", time(9, 0)),
+        ("09:00", time(9, 0)),
+        ("21.30", time(21, 30)),
+        ("２１：３０", time(21, 30)),
+        ("12am", time(0, 0)),
+        ("12pm", time(12, 0)),
+        ("noon", time(12, 0)),
+        ("0:00", time(0, 0)),
+        ("21", time(21, 0)),
+        ("晚上9点", time(21, 0)),
+        ("上午9点半", time(9, 30)),
+        ("21点", time(21, 0)),
+        ("晚上12点", time(0, 0)),
+        ("早上8:30", time(8, 30)),
+    ],
+)
+def test_time_of_day(text: str, expected: time) -> None:
+    assert parse_time_of_day(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("9", "ambiguous"),
+        ("9点", "ambiguous"),
+        ("25:00", "unparseable"),
+        ("13pm", "unparseable"),
+        ("9:75", "unparseable"),
+        ("tomorrow 9am", "unparseable"),
+        ("明天9点", "unparseable"),
+        ("9am 10am", "unparseable"),
+        ("", "unparseable"),
+        ("nine", "unparseable"),
+        ("x" * 200, "unparseable"),
+    ],
+)
+def test_time_of_day_refusals(text: str, code: str) -> None:
+    with pytest.raises(TimeParseError) as caught:
+        parse_time_of_day(text)
+    assert caught.value.code == code
 
 
 def test_ambiguous_hour_offers_both_readings() -> None:

@@ -27,8 +27,16 @@ LATENT_DIM = 8
 CLASSES = [str(d) for d in range(10)]
 
 
-def write_fake_model(models_dir: Path, kind: str, version: str = "1") -> str:
-    """Write ``<kind>-digits.keras`` and its card; returns the model version."""
+OOD = {"k": 5, "max_distance": 41.0, "max_ink_share": 0.25}  # the shipped card's kind of check
+
+
+def write_fake_model(
+    models_dir: Path, kind: str, version: str = "1", *, ood: dict[str, Any] | None = OOD
+) -> str:
+    """Write ``<kind>-digits.keras`` and its card; returns the model version.
+
+    A CNN's card carries the out-of-distribution check ``ood`` (None: a card without one).
+    """
     models_dir.mkdir(parents=True, exist_ok=True)
     model = models_dir / f"{kind}-digits.keras"
     model.write_bytes(MAGIC[kind] + version.encode())
@@ -52,9 +60,22 @@ def write_fake_model(models_dir: Path, kind: str, version: str = "1") -> str:
         card |= {
             "input": {**image, "raw_pixel_range": [0, 16.0]},
             "output": {"shape": [None, 10], "kind": "logits"},
-            "metrics": {"accuracy": 0.9861, "svc_baseline_accuracy": 0.9806},
+            "metrics": {
+                "accuracy": 0.9861,
+                "svc_baseline_accuracy": 0.9806,
+                "uploads": {
+                    "heldback": {
+                        "digits": 270,
+                        "accuracy": 0.889,
+                        "false_reject_rate": 0.033,
+                        "detection_rate": 0.944,
+                    }
+                },
+            },
             "gates": {"accuracy >= 0.985": True},
         }
+        if ood is not None:
+            card["ood"] = ood
     else:
         card |= {
             "latent_dim": LATENT_DIM,

@@ -28,6 +28,14 @@ def test_a_good_card_describes_how_to_call_the_model(tmp_path: Path) -> None:
     assert (cnn.raw_max, cnn.class_names[-1], cnn.split_seed) == (16.0, "9", 20240601)
     assert cnn.metrics["svc_baseline_accuracy"] == 0.9806 and cnn.gates
     assert gan.created is not None and gan.created.year == 2026
+    assert cnn.input_kind == "digit" and cnn.ood is not None and cnn.ood.k == 5
+    assert gan.ood is None
+
+
+def test_a_card_without_the_newer_fields_still_serves(tmp_path: Path) -> None:
+    write_fake_model(tmp_path, "cnn", ood=None)
+    card = read_card(model_file(tmp_path, "cnn"), "cnn")
+    assert card.input_kind == "digit" and card.ood is None
 
 
 @pytest.mark.parametrize(
@@ -68,11 +76,15 @@ def test_unservable_models_are_refused_with_a_reason(
     assert caught.value.code == code and str(caught.value)
 
 
-def test_read_cards_reports_each_kind(tmp_path: Path) -> None:
+def test_read_cards_reports_every_model_by_name(tmp_path: Path) -> None:
     write_fake_model(tmp_path, "cnn")
+    (tmp_path / "cnn-mnist.keras").write_bytes(b"no card beside it")
     found = read_cards(tmp_path)
-    assert found["gan"] == "gan-digits.keras not found"
-    assert not isinstance(found["cnn"], str) and found["cnn"].version == "cnn-digits-fake1"
+    assert list(found) == ["gan-digits", "cnn-digits", "cnn-mnist"]
+    assert found["gan-digits"] == "gan-digits.keras not found"  # the default is always listed
+    cnn = found["cnn-digits"]
+    assert not isinstance(cnn, str) and cnn.version == "cnn-digits-fake1"
+    assert found["cnn-mnist"] == "cnn-mnist.json (the model card) not found"
 
 
 def test_the_split_seed_also_comes_from_a_structured_field(tmp_path: Path) -> None:

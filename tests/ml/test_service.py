@@ -102,7 +102,10 @@ async def test_missing_and_corrupt_models_are_not_installed_until_reloaded(
     write_fake_model(models_dir, "gan", version="2")
     (models_dir / "cnn-digits.keras").write_bytes(b"\x00garbage")  # no longer what the card says
     models = await service.reload()
-    assert models.versions() == ["gan-digits-fake2"] and "does not match" in models.problems["cnn"]
+    assert (
+        models.versions() == ["gan-digits-fake2"]
+        and "does not match" in models.problems["cnn-digits"]
+    )
     async with service.job(1, 2, "gan sample", {}) as job:
         sample = await job.run("gan", jobs.sample_grid, request)
         with pytest.raises(JobError) as stale:
@@ -119,7 +122,7 @@ async def test_a_model_the_backend_cannot_load_is_reported(models_dir: Path) -> 
     (models_dir / "cnn-digits.json").write_text(json.dumps(card))
     service = _service(models_dir)
     models = await service.ready()
-    assert models.classifier is None and "not a model file" in models.problems["cnn"]
+    assert models.classifier is None and "not a model file" in models.problems["cnn-digits"]
     await service.close()
 
 

@@ -67,3 +67,30 @@ def copy_models(source: Path, target: Path) -> Path:
     """A private copy of a models directory (tests may break or replace files in it)."""
     shutil.copytree(source, target)
     return target
+
+
+def build_other_models(out_dir: Path) -> dict[str, str]:
+    """Tiny ``cnn-cifar10``, ``cnn-mnist`` and ``gan-mnist`` trained for one epoch on generated
+    data of the real shapes (keras.datasets loaders monkeypatched: nothing is downloaded).
+
+    Returns the models' versions by name.
+    """
+    import json
+
+    import keras
+
+    from bot.cli import main
+    from tests.training.test_keras_datasets import fake_loader
+    from training import pipeline
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("mnist", "cifar10"):
+            patch.setattr(getattr(keras.datasets, name), "load_data", fake_loader(name))
+        patch.setitem(pipeline.DEFAULT_EPOCHS, ("cnn", "mnist"), 1)
+        for kind, dataset in (("cnn", "cifar10"), ("gan", "mnist")):
+            argv = ["train", kind, "--dataset", dataset, "--epochs", "1", "--out", str(out_dir)]
+            assert main(argv) == 0
+    return {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))["model_version"]
+        for path in out_dir.glob("*.json")
+    }

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from bot.ml.preprocess import INPUT_RANGE, normalize_images, to_uint8
+from bot.ml.preprocess import INPUT_RANGE, denormalize_images, normalize_images, to_uint8
 
 
 def test_maps_pixel_range_to_minus_one_one() -> None:
@@ -41,6 +41,11 @@ def test_rejects_other_ranks(bad: np.ndarray) -> None:
 def test_rejects_non_positive_max_value() -> None:
     with pytest.raises(ValueError, match="max_value"):
         normalize_images(np.zeros((2, 2)), max_value=0)
+
+
+def test_denormalize_inverts_normalize() -> None:
+    pixels = np.array([0.0, 3.0, 8.0, 16.0], dtype=np.float32).reshape(1, 1, 4, 1)
+    np.testing.assert_allclose(denormalize_images(normalize_images(pixels, 16), 16), pixels)
 
 
 def test_to_uint8_inverts_the_range() -> None:

@@ -41,6 +41,17 @@ def test_cnn_card_says_how_to_call_it() -> None:
     assert info["output"]["kind"] == "logits"
 
 
+def test_cnn_card_carries_the_not_a_digit_check_and_upload_figures() -> None:
+    info = card(CNN)
+    assert info["input_kind"] == "digit"
+    assert {"k", "max_distance", "max_ink_share", "method"} <= set(info["ood"])
+    uploads = info["metrics"]["uploads"]
+    held = uploads["heldback"]  # the part no choice looked at
+    assert held["digits"] > 0 and held["negatives"] > 0
+    assert held["false_reject_rate"] <= 0.05 and held["detection_rate"] >= 0.9
+    assert uploads["tuning"]["false_reject_rate"] <= 0.04  # how the thresholds were chosen
+
+
 def test_gan_card_says_how_to_call_it() -> None:
     info = card(GAN)
     assert info["inputs"]["z"]["shape"] == [None, info["latent_dim"]]

@@ -33,6 +33,9 @@ def test_cnn_and_gan_train_measure_and_save(
     assert cnn_card["metrics"]["accuracy"] > 0.8  # loose gate for a short run
     assert cnn_card["metrics"]["svc_baseline_accuracy"] > 0.8
     assert np.sum(cnn_card["metrics"]["confusion_matrix"]) == 360
+    assert cnn_card["input_kind"] == "digit" and cnn_card["ood"]["k"] > 0
+    held = cnn_card["metrics"]["uploads"]["heldback"]
+    assert held["digits"] > 0 and 0.0 <= held["detection_rate"] <= 1.0
 
     generator, gan_card = pipeline.train_gan_and_save(
         data, cnn, metrics_cnn=cnn_card["model_version"], epochs=3, seed=0, out_dir=tmp_path
