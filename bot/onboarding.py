@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ledger
 from bot.db.dml import execute_for_rowcount
 from bot.db.models import BotState, ScheduledPost
-from bot.db.questions import DailyConfig
 from bot.errors import UserError
 from bot.events import digest as digests
 from bot.events import service as events
@@ -165,14 +163,6 @@ def blockers(view: Overview, usable: Callable[[int], bool]) -> list[Blocker]:
         elif not usable(channel_id):
             found.append(Blocker(setting, "cant_post", channel_id))
     return found
-
-
-async def daily_is_set_up(session: AsyncSession, guild_id: int) -> bool:
-    """Whether the guild has a daily-question channel (a read: writes nothing)."""
-    channel_id = await session.scalar(
-        select(DailyConfig.channel_id).where(DailyConfig.guild_id == guild_id)
-    )
-    return channel_id is not None
 
 
 def check_timezone(name: str) -> str:

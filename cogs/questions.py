@@ -21,7 +21,6 @@ from bot.i18n import t
 from bot.interactions import guild_id_of
 from bot.ledger import Occurrence
 from bot.mentions import ping_role
-from bot.onboarding import daily_is_set_up
 from bot.questions import service
 from bot.questions.bank import BankError, Question, QuestionBank, load_bank
 from bot.questions.schedule import parse_post_time
@@ -227,9 +226,10 @@ class Questions(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
-            set_up = post is not None or await daily_is_set_up(session, guild_id_of(interaction))
-        if post is None or (question := self.bank.get(post.slug)) is None:
-            raise UserError("answer.no_open_question" if set_up else "answer.not_set_up")
+            if post is None:
+                raise await service.nothing_to_answer(session, guild_id_of(interaction))
+        if (question := self.bank.get(post.slug)) is None:
+            raise UserError("answer.no_open_question")
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=post.deadline_at),
             view=question_view(question, "post", str(post.id), lang),
@@ -372,8 +372,10 @@ class Questions(commands.Cog):
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
+            if post is None and post_id is None:
+                raise await service.nothing_to_answer(session, guild_id_of(interaction))
         if post is None or (post_id is not None and post.id != post_id):
-            raise UserError("answer.question_closed" if post_id else "answer.no_open_question")
+            raise UserError("answer.question_closed")
         question = self.bank.get(post.slug)
         if question is not None and question.type == "choice":
             raise UserError("answer.use_buttons")

@@ -461,12 +461,26 @@ async def _stored_result(
     )
 
 
+async def daily_is_set_up(session: AsyncSession, guild_id: int) -> bool:
+    """Whether the guild has a daily-question channel (a read: writes nothing)."""
+    channel_id = await session.scalar(
+        select(DailyConfig.channel_id).where(DailyConfig.guild_id == guild_id)
+    )
+    return channel_id is not None
+
+
+async def nothing_to_answer(session: AsyncSession, guild_id: int) -> UserError:
+    """Why no question is open: none is now, or the server never set daily questions up."""
+    set_up = await daily_is_set_up(session, guild_id)
+    return UserError("answer.no_open_question" if set_up else "answer.not_set_up")
+
+
 async def _open_question(
     session: AsyncSession, bank: QuestionBank, guild_id: int, now: datetime
 ) -> tuple[QuestionPost, Question]:
     post = await open_post(session, guild_id, now)
     if post is None:
-        raise UserError("answer.no_open_question")
+        raise await nothing_to_answer(session, guild_id)
     question = bank.get(post.slug)
     if question is None:
         raise UserError("answer.question_retired")

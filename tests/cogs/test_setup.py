@@ -238,14 +238,23 @@ async def test_config_daily_says_when_the_next_question_goes_out_or_that_none_do
     assert f"{ts(FIRST_POST, 'F')} ({ts(FIRST_POST, 'R')}) in <#{daily.id}>" in text
 
 
-async def test_question_today_on_an_unconfigured_server_points_admins_to_setup(sim: Sim) -> None:
-    result = await sim.actors["alice"].slash(sim.general, "question today")
-    assert result.ephemeral and "must run `/setup`" in result.response.content
+async def test_question_today_and_answer_on_an_unconfigured_server_point_to_setup(
+    sim: Sim,
+) -> None:
+    alice = sim.actors["alice"]
+    for command, options in (
+        ("question today", {}),
+        ("answer", {"text": "Use more data."}),
+        ("answer", {}),
+    ):
+        result = await alice.slash(sim.general, command, **options)
+        assert result.ephemeral and "must run `/setup`" in result.response.content, command
     await sim.actors["admin"].slash(
         sim.general, "config daily", channel=sim.channels["daily-question"], time="23:00"
     )
-    result = await sim.actors["alice"].slash(sim.general, "question today")
-    assert "no open question" in result.response.content
+    for command, options in (("question today", {}), ("answer", {"text": "Use more data."})):
+        result = await alice.slash(sim.general, command, **options)
+        assert "no open question" in result.response.content, command
 
 
 # ------------------------------------------------------------------------- the greeting
