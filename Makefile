@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean i18n
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "aiclub needs Python 3.11+")'
@@ -30,6 +30,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# Catalog keys the code uses -> bot/i18n/aiclub.pot (kept when only its date would change) ->
+# every locale's aiclub.po (new keys added empty, dead ones dropped, no fuzzy guesses).
+POT := bot/i18n/aiclub.pot
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --sort-output --add-location=file --project=aiclub \
+		--copyright-holder="aiclub contributors" -o $(POT).new .
+	@if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date:' $(POT) $(POT).new >/dev/null; \
+		then rm $(POT).new; else mv $(POT).new $(POT); fi
+	$(BIN)/pybabel update -i $(POT) -d bot/i18n/locale -D aiclub --no-fuzzy-matching \
+		--ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) console-out .pytest_cache .ruff_cache .mypy_cache

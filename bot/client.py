@@ -11,7 +11,7 @@ import pkgutil
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 from apscheduler.triggers.date import DateTrigger
@@ -29,13 +29,16 @@ from bot.db.engine import Database
 from bot.db.models import BotState, ScheduledPost
 from bot.delivery import Delivery
 from bot.errors import UserError
-from bot.guilds import get_settings
+from bot.guilds import read_settings
 from bot.i18n import catalog, normalize_lang, pick_lang, t
 from bot.interactions import client_of
 from bot.ledger import Occurrence
 from bot.onboarding import claim_greeting
 from bot.scheduling import Scheduler
 from bot.translator import CatalogTranslator
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,10 @@ class AiclubTree(app_commands.CommandTree["AiclubBot"]):
 
 
 class AiclubBot(commands.AutoShardedBot):
-    """aiclub's Discord client. Services live on the instance: db, clock, scheduler, settings."""
+    """aiclub's Discord client: settings, db, clock, scheduler and the shared ``services``.
+
+    Built by ``bot.app.build_bot``.
+    """
 
     def __init__(
         self,
@@ -97,6 +103,7 @@ class AiclubBot(commands.AutoShardedBot):
         db: Database,
         clock: Clock,
         scheduler: Scheduler,
+        services: Services,
         extensions: Iterable[str] | None = None,
         shard_count: int | None = None,
     ) -> None:
@@ -115,6 +122,7 @@ class AiclubBot(commands.AutoShardedBot):
         self.db = db
         self.clock = clock
         self.scheduler = scheduler
+        self.services = services
         self.extensions_to_load = list(extensions) if extensions is not None else discover_cogs()
         self.started_at: datetime = clock.now()
         self.delivery = Delivery(db, clock, self.alert_admins)
@@ -177,17 +185,13 @@ class AiclubBot(commands.AutoShardedBot):
     # ------------------------------------------------------------------ helpers
     def loaded_models(self) -> list[str]:
         """Versions of the ML models in memory; none until the background load or an ML command."""
-        service = getattr(self.get_cog("ML"), "service", None)
-        return service.loaded_models() if service is not None else []
+        return self.services.inference.loaded_models()
 
     async def guild_language(self, guild_id: int | None) -> str:
         """The guild's configured language ('en' outside guilds)."""
         if guild_id is None:
             return self.settings.language
-        async with self.db.session() as session:
-            settings = await get_settings(session, guild_id, self.clock.now())
-            await session.commit()
-            return settings.language
+        return await self.services.settings.language(guild_id)
 
     async def lang_for(self, interaction: discord.Interaction) -> str:
         """The language to answer ``interaction`` in: user's locale, else the guild's."""
@@ -226,8 +230,7 @@ class AiclubBot(commands.AutoShardedBot):
         """Tell a guild's admins that a scheduled post failed: the alert channel set with
         ``/config alerts``, else a DM to the owner. Names what, why and the fixing command."""
         async with self.db.session() as session:
-            settings = await get_settings(session, occurrence.guild_id, self.clock.now())
-            await session.commit()
+            settings = await read_settings(session, occurrence.guild_id, self.clock.now())
             lang, alert_channel_id = settings.language, settings.alert_channel_id
             channel_id = await ledger_channel(session, occurrence)
         where = f"<#{channel_id}>" if channel_id else "?"
@@ -335,6 +338,7 @@ class AiclubBot(commands.AutoShardedBot):
         if isinstance(tree, AiclubTree) and not await tree.wait_idle(grace=10):
             log.warning("shutting down with commands still running")
         await super().close()
+        await self.services.inference.close()
         await self.db.close()
 
 

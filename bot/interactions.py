@@ -7,10 +7,14 @@ about both, once, instead of each cog checking or casting on its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
+
+from bot.i18n import pick_lang
 
 if TYPE_CHECKING:
     from bot.client import AiclubBot
@@ -30,3 +34,31 @@ def guild_id_of(interaction: discord.Interaction[Any]) -> int:
 def client_of(interaction: discord.Interaction[Any]) -> AiclubBot:
     """The aiclub bot that received ``interaction`` (the only client that registers handlers)."""
     return cast("AiclubBot", interaction.client)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asked, in which server, in which language and when: read once per command."""
+
+    guild_id: int
+    user_id: int
+    locale: str
+    lang: str
+    now: datetime
+
+    def lang_with(self, guild_language: str) -> str:
+        """The reply language once the server's language is ``guild_language`` (after
+        a command changed it)."""
+        return pick_lang(self.locale, guild_language)
+
+
+async def request_of(interaction: discord.Interaction[Any]) -> Request:
+    """The ``Request`` of a command used in a server (``NoPrivateMessage`` elsewhere)."""
+    bot = client_of(interaction)
+    return Request(
+        guild_id=guild_id_of(interaction),
+        user_id=interaction.user.id,
+        locale=str(interaction.locale),
+        lang=await bot.lang_for(interaction),
+        now=bot.clock.now(),
+    )

@@ -20,7 +20,7 @@ from bot.db.models import BotState, ScheduledPost
 from bot.errors import UserError
 from bot.events import digest as digests
 from bot.events import service as events
-from bot.guilds import get_settings
+from bot.guilds import get_settings, read_settings
 from bot.questions import review
 from bot.questions import service as questions
 from bot.questions.schedule import (
@@ -95,11 +95,11 @@ _REQUIRED = {"daily": "unset_daily", "digest": "unset_digest", "review": "unset_
 
 
 async def overview(session: AsyncSession, guild_id: int, now: datetime) -> Overview:
-    """Every setting of the guild (creating the default rows on first sight)."""
-    settings = await get_settings(session, guild_id, now)
-    daily = await questions.get_daily_config(session, guild_id, now)
-    digest = await digests.get_digest_config(session, guild_id, now)
-    event = await events.get_event_config(session, guild_id, now)
+    """Every setting of the guild (the defaults where none is stored; writes nothing)."""
+    settings = await read_settings(session, guild_id, now)
+    daily = await questions.read_daily_config(session, guild_id, now)
+    digest = await digests.read_digest_config(session, guild_id, now)
+    event = await events.read_event_config(session, guild_id, now)
     return Overview(
         language=settings.language,
         timezone=settings.timezone,

@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cliutil import CliError
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.db.engine import Database
 from bot.db.lock import DatabaseLock, DatabaseLockedError
 from bot.scheduling import LiveScheduler
 
@@ -97,6 +96,7 @@ def console(args: argparse.Namespace) -> int:
 async def _holding_lock(settings: Settings, main: Callable[[], Awaitable[T]]) -> T:
     """Run ``main()`` holding the database's one-process lock (a file lock beside an SQLite
     file, a session advisory lock on PostgreSQL); a second process is refused with one line."""
+    from bot.app import StartupError
     from bot.db.cli import database_error
 
     lock = DatabaseLock(settings.database)
@@ -108,17 +108,17 @@ async def _holding_lock(settings: Settings, main: Callable[[], Awaitable[T]]) ->
         raise database_error(exc) from None
     try:
         return await main()
+    except StartupError as exc:
+        raise CliError(str(exc)) from None
     finally:
         await lock.release()
 
 
 async def _run_discord(settings: Settings) -> None:
-    from bot.client import AiclubBot
+    from bot.app import build_bot
 
     assert settings.discord_token is not None
-    bot = AiclubBot(
-        settings, db=Database(settings.database_url), clock=SystemClock(), scheduler=LiveScheduler()
-    )
+    bot = build_bot(settings, clock=SystemClock(), scheduler=LiveScheduler())
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))

@@ -38,7 +38,7 @@ def choice_by_name_key(context: app_commands.TranslationContextTypes, text: str)
 
 
 class CatalogTranslator(app_commands.Translator):
-    """Serves the ``commands`` section of the zh catalog to Chinese (zh-CN, zh-TW) clients."""
+    """Serves the zh ``commands.po`` (domain ``commands``) to Chinese (zh-CN, zh-TW) clients."""
 
     async def translate(
         self,

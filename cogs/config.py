@@ -12,13 +12,9 @@ from bot import onboarding
 from bot.client import ALERT_KINDS, AiclubBot
 from bot.errors import UserError
 from bot.events import digest as digests
-from bot.events import service as event_service
 from bot.events.timeparse import TimeParseError, parse_time_of_day
-from bot.guilds import get_settings, set_language
 from bot.i18n import t
-from bot.interactions import guild_id_of
-from bot.questions import review
-from bot.questions import service as questions
+from bot.interactions import request_of
 from bot.questions.schedule import suggest_timezones
 from bot.questions.topics import TOPICS
 from cogs._setup_ui import (
@@ -56,11 +52,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
 
     @app_commands.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            view = await onboarding.overview(session, guild_id_of(interaction), now)
-            await session.commit()
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.overview(request.guild_id)
+        lang, now = request.lang, request.now
         embed = settings_embed(lang, view, usable_in(interaction.guild), now, "config.show_title")
         if view.problems:
             lines = [
@@ -84,12 +78,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     @app_commands.command(name="alerts", description="Where to tell admins of failed posts")
     @app_commands.describe(channel="Channel for delivery alerts (default: a DM to the owner)")
     async def alerts(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            settings = await get_settings(session, guild_id_of(interaction), now)
-            settings.alert_channel_id, settings.updated_at = channel.id, now
-            await session.commit()
-        lang = await self.bot.lang_for(interaction)
+        request = await request_of(interaction)
+        await self.bot.services.settings.set_alerts_channel(request.guild_id, channel.id)
+        lang = request.lang
         await interaction.response.send_message(
             t(lang, "config.alerts_saved", channel=channel.mention), ephemeral=True
         )
@@ -98,10 +89,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
     @app_commands.describe(language="en or zh")
     @app_commands.choices(language=LANGUAGE_CHOICES)
     async def language(self, interaction: discord.Interaction, language: str) -> None:
-        async with self.bot.db.session() as session:
-            await set_language(session, guild_id_of(interaction), language, self.bot.clock.now())
-            await session.commit()
-        lang = await self.bot.lang_for(interaction)
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.set_language(request.guild_id, language)
+        lang = request.lang_with(view.language)
         await interaction.response.send_message(
             t(lang, "config.language_set", language=t(language, f"language_names.{language}")),
             ephemeral=True,
@@ -131,51 +121,44 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         expert_role: discord.Role | None = None,
         review_channel: discord.TextChannel | None = None,
     ) -> None:
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            settings, config = await questions.configure_daily(
-                session,
-                guild_id_of(interaction),
-                now,
-                channel_id=channel.id if channel else None,
-                post_time=_time_of_day(time),
-                timezone=timezone,
-                language=language,
-                topic=topic,
-                ping_role_id=role.id if role else None,
-                expert_role_id=expert_role.id if expert_role else None,
-            )
-            if review_channel is not None:
-                await review.set_review_channel(
-                    session, guild_id_of(interaction), review_channel.id, now
-                )
-            await session.commit()
-        lang = await self.bot.lang_for(interaction)
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.configure_daily(
+            request.guild_id,
+            channel_id=channel.id if channel else None,
+            post_time=_time_of_day(time),
+            timezone=timezone,
+            language=language,
+            topic=topic,
+            ping_role_id=role.id if role else None,
+            expert_role_id=expert_role.id if expert_role else None,
+            review_channel_id=review_channel.id if review_channel else None,
+        )
+        lang, now = request.lang_with(view.language), request.now
         none = t(lang, "daily.none")
         embed = discord.Embed(title=t(lang, "daily.settings_title"), color=0x5865F2)
         embed.add_field(
             name=t(lang, "daily.channel"),
-            value=f"<#{config.channel_id}>" if config.channel_id else none,
+            value=f"<#{view.daily_channel_id}>" if view.daily_channel_id else none,
         )
-        embed.add_field(name=t(lang, "daily.time"), value=f"{config.post_time} {settings.timezone}")
+        embed.add_field(name=t(lang, "daily.time"), value=f"{view.post_time} {view.timezone}")
         embed.add_field(
-            name=t(lang, "config.language"), value=t(lang, f"language_names.{settings.language}")
+            name=t(lang, "config.language"), value=t(lang, f"language_names.{view.language}")
         )
         embed.add_field(
             name=t(lang, "daily.topic"),
-            value=TOPICS[config.topic].label(lang) if config.topic else t(lang, "daily.any_topic"),
+            value=TOPICS[view.topic].label(lang) if view.topic else t(lang, "daily.any_topic"),
         )
         embed.add_field(
             name=t(lang, "daily.role"),
-            value=f"<@&{config.ping_role_id}>" if config.ping_role_id else none,
+            value=f"<@&{view.ping_role_id}>" if view.ping_role_id else none,
         )
         embed.add_field(
             name=t(lang, "daily.expert_role"),
-            value=f"<@&{config.expert_role_id}>" if config.expert_role_id else none,
+            value=f"<@&{view.expert_role_id}>" if view.expert_role_id else none,
         )
         embed.add_field(
             name=t(lang, "review.channel_field"),
-            value=f"<#{config.review_channel_id}>" if config.review_channel_id else none,
+            value=f"<#{view.review_channel_id}>" if view.review_channel_id else none,
         )
         if review_channel is not None and not _can_post(interaction, review_channel):
             embed.add_field(
@@ -188,9 +171,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             for v in (channel, time, timezone, language, topic, role, expert_role, review_channel)
         )
         if changed:
-            self.bot.dispatch("daily_config_changed", interaction.guild_id)
+            self.bot.dispatch("daily_config_changed", request.guild_id)
             embed.description = _saved_text(
-                lang, settings.timezone, config.post_time, config.channel_id, now
+                lang, view.timezone, view.post_time, view.daily_channel_id, now
             )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -211,42 +194,35 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         channel: discord.TextChannel | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            config = await event_service.configure_events(
-                session,
-                guild_id_of(interaction),
-                now,
-                reminders=reminders,
-                organiser_role_id=organiser_role.id if organiser_role else None,
-                channel_id=channel.id if channel else None,
-                timezone=timezone,
-            )
-            settings = await get_settings(session, guild_id_of(interaction), now)
-            await session.commit()
-        lang = await self.bot.lang_for(interaction)
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.configure_events(
+            request.guild_id,
+            reminders=reminders,
+            organiser_role_id=organiser_role.id if organiser_role else None,
+            channel_id=channel.id if channel else None,
+            timezone=timezone,
+        )
+        lang = request.lang
         none = t(lang, "daily.none")
         embed = discord.Embed(title=t(lang, "events.settings_title"), color=0x5865F2)
         embed.add_field(
             name=t(lang, "events.settings_channel"),
-            value=f"<#{config.channel_id}>"
-            if config.channel_id
+            value=f"<#{view.events_channel_id}>"
+            if view.events_channel_id
             else t(lang, "events.settings_channel_default"),
         )
         embed.add_field(
             name=t(lang, "events.settings_role"),
-            value=f"<@&{config.organiser_role_id}>" if config.organiser_role_id else none,
+            value=f"<@&{view.organiser_role_id}>" if view.organiser_role_id else none,
         )
-        embed.add_field(
-            name=t(lang, "events.settings_reminders"), value=event_service.describe_offsets(config)
-        )
+        embed.add_field(name=t(lang, "events.settings_reminders"), value=view.reminders)
         embed.add_field(
             name=t(lang, "config.timezone"),
-            value=config.timezone
-            or t(lang, "events.settings_timezone_server", timezone=settings.timezone),
+            value=view.events_timezone
+            or t(lang, "events.settings_timezone_server", timezone=view.timezone),
         )
         if any(v is not None for v in (reminders, organiser_role, channel, timezone)):
-            self.bot.dispatch("event_config_changed", interaction.guild_id)
+            self.bot.dispatch("event_config_changed", request.guild_id)
             embed.description = t(lang, "events.settings_saved")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -264,36 +240,33 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         day: str | None = None,
         time: app_commands.Range[str, 1, 10] | None = None,
     ) -> None:
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            config = await digests.configure_digest(
-                session,
-                guild_id_of(interaction),
-                now,
-                channel_id=channel.id if channel else None,
-                weekday=day,
-                post_time=_time_of_day(time),
-            )
-            settings = await get_settings(session, guild_id_of(interaction), now)
-            await session.commit()
-        lang = await self.bot.lang_for(interaction)
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.configure_digest(
+            request.guild_id,
+            channel_id=channel.id if channel else None,
+            weekday=day,
+            post_time=_time_of_day(time),
+        )
+        lang = request.lang
         embed = discord.Embed(title=t(lang, "digest.settings_title"), color=0x5865F2)
         embed.add_field(
             name=t(lang, "digest.settings_channel"),
-            value=f"<#{config.channel_id}>" if config.channel_id else t(lang, "daily.none"),
+            value=f"<#{view.digest_channel_id}>"
+            if view.digest_channel_id
+            else t(lang, "daily.none"),
         )
         embed.add_field(
             name=t(lang, "digest.settings_when"),
             value=t(
                 lang,
                 "digest.settings_when_value",
-                day=t(lang, f"digest.day.{config.weekday}"),
-                time=config.post_time,
-                timezone=settings.timezone,
+                day=t(lang, f"digest.day.{view.digest_weekday}"),
+                time=view.digest_time,
+                timezone=view.timezone,
             ),
         )
         if any(v is not None for v in (channel, day, time)):
-            self.bot.dispatch("digest_config_changed", interaction.guild_id)
+            self.bot.dispatch("digest_config_changed", request.guild_id)
             embed.description = t(lang, "digest.settings_saved")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -360,12 +333,9 @@ class Config(commands.Cog):
         language: str | None = None,
     ) -> None:
         zone = onboarding.check_timezone(timezone) if timezone is not None else None
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            view = await onboarding.overview(
-                session, guild_id_of(interaction), self.bot.clock.now()
-            )
-            await session.commit()
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.overview(request.guild_id)
+        lang = request.lang
         guild = interaction.guild
         can_create = guild is not None and guild.me.guild_permissions.manage_channels
         form = SetupView(lang, view, self._save_setup, can_create, timezone=zone, language=language)
@@ -380,17 +350,13 @@ class Config(commands.Cog):
 
     async def _save_setup(self, interaction: discord.Interaction, draft: SetupDraft) -> None:
         """Save the form, move the scheduled jobs, and show the summary with the first post."""
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            view = await onboarding.apply_setup(
-                session, guild_id_of(interaction), now, draft.choice()
-            )
-            await session.commit()
+        request = await request_of(interaction)
+        view = await self.bot.services.settings.apply_setup(request.guild_id, draft.choice())
         for event in ("daily_config_changed", "digest_config_changed", "event_config_changed"):
-            self.bot.dispatch(event, interaction.guild_id)
-        lang = await self.bot.lang_for(interaction)
+            self.bot.dispatch(event, request.guild_id)
+        lang = request.lang_with(view.language)
         usable = usable_in(interaction.guild)
-        embed = settings_embed(lang, view, usable, now, "setup.saved_title")
+        embed = settings_embed(lang, view, usable, request.now, "setup.saved_title")
         await interaction.response.edit_message(embed=embed, view=None)
 
     async def cog_unload(self) -> None:

@@ -20,7 +20,6 @@ from bot.guilds import get_settings
 from bot.i18n import t
 from bot.interactions import guild_id_of
 from bot.ledger import Occurrence
-from bot.questions.bank import QuestionBank
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
 from bot.ratelimit import RateLimiter
@@ -109,7 +108,7 @@ def digest_embed(digest: Digest) -> discord.Embed:
                     lang,
                     "digest.question_line",
                     prompt=prompt,
-                    answers=question.answers,
+                    count=question.answers,
                     average=_points(question.average),
                 )
             if question.most_missed:
@@ -145,12 +144,9 @@ class DigestCog(commands.Cog, name="Digest"):
             bot.clock,
             self._send,
             limiter=RateLimiter(),
-            bank=self._bank,
+            bank=bot.services.bank,
             delivery=bot.delivery,
         )
-
-    def _bank(self) -> QuestionBank | None:
-        return getattr(self.bot.get_cog("Questions"), "bank", None)
 
     async def cog_load(self) -> None:
         async with self.bot.db.session() as session:
@@ -215,7 +211,7 @@ class DigestCog(commands.Cog, name="Digest"):
         lang = await self.bot.lang_for(interaction)
         async with self.bot.db.session() as session:
             digest = await digests.build_digest(
-                session, guild_id_of(interaction), self.bot.clock.now(), self._bank()
+                session, guild_id_of(interaction), self.bot.clock.now(), self.bot.services.bank
             )
             await session.commit()
         await interaction.response.send_message(

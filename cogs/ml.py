@@ -28,8 +28,7 @@ from bot.ml.images import ImageInputError, check_upload_size
 from bot.ml.limits import LimitError
 from bot.ml.models import ModelSet
 from bot.ml.requests import JobError, MorphRequest, SampleRequest
-from bot.ml.service import InferenceService, Job, MlConfig
-from bot.ml.tf_backend import TfBackend
+from bot.ml.service import InferenceService, Job
 from cogs._ml_ui import (
     GanButton,
     cards_embed,
@@ -75,10 +74,14 @@ class ML(commands.Cog):
         name="ml", description="The ML models: model cards and reload", guild_only=True
     )
 
-    def __init__(self, bot: AiclubBot, service: InferenceService) -> None:
+    def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
-        self.service = service
         self._preload: asyncio.Task[None] | None = None
+
+    @property
+    def service(self) -> InferenceService:
+        """The bot's inference service (``bot.services``)."""
+        return self.bot.services.inference
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(GanButton)
@@ -89,7 +92,6 @@ class ML(commands.Cog):
         self.bot.remove_dynamic_items(GanButton)
         if self._preload is not None:
             self._preload.cancel()
-        await self.service.close()
 
     async def _preload_models(self) -> None:
         """Once the bot is ready, start loading TensorFlow and the models in the worker."""
@@ -314,8 +316,5 @@ def _card_for(models: ModelSet | None, version: str) -> ModelCard | None:
 
 
 async def setup(bot: AiclubBot) -> None:
-    """Extension entry point: the service is built here; TensorFlow loads later, off the loop."""
-    config = MlConfig.from_settings(bot.settings)
-    backend = TfBackend(config.intra_op_threads, config.inter_op_threads)
-    service = InferenceService(config, backend=backend, db=bot.db, clock=bot.clock)
-    await bot.add_cog(ML(bot, service))
+    """Extension entry point: TensorFlow and the models load later, off the loop."""
+    await bot.add_cog(ML(bot))

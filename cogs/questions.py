@@ -22,7 +22,7 @@ from bot.interactions import guild_id_of
 from bot.ledger import Occurrence
 from bot.mentions import ping_role
 from bot.questions import service
-from bot.questions.bank import BankError, Question, QuestionBank, load_bank
+from bot.questions.bank import Question, QuestionBank
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
 from cogs._question_ui import (
@@ -57,10 +57,14 @@ class Questions(commands.Cog):
         guild_only=True,
     )
 
-    def __init__(self, bot: AiclubBot, bank: QuestionBank) -> None:
+    def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
-        self.bank = bank
         self.reviews = ReviewDesk(self)
+
+    @property
+    def bank(self) -> QuestionBank:
+        """The bot's question bank (``bot.services``)."""
+        return self.bot.services.bank
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(
@@ -490,11 +494,5 @@ class Questions(commands.Cog):
 
 
 async def setup(bot: AiclubBot) -> None:
-    """Extension entry point: refuses to load a bank with errors (nothing half-loaded)."""
-    try:
-        bank = load_bank()
-    except BankError as exc:
-        raise RuntimeError(
-            f"the question bank has errors; run `aiclub questions validate`: {exc}"
-        ) from None
-    await bot.add_cog(Questions(bot, bank))
+    """Extension entry point."""
+    await bot.add_cog(Questions(bot))

@@ -7,7 +7,7 @@ import itertools
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 import simcord
 
+from bot.app import build_bot
 from bot.client import AiclubBot
 from bot.clock import ManualClock
 from bot.config import load_settings
@@ -22,6 +23,7 @@ from bot.console.world import DemoWorld, create_demo_world
 from bot.db import migrate
 from bot.db.engine import Database, create_engine
 from bot.errors import is_answered_error
+from bot.ml.backend import Backend
 from bot.questions.bank import QuestionBank, build_bank
 from bot.scheduling import SimulatedScheduler
 
@@ -118,12 +120,25 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 _open_bots: list[AiclubBot] = []
 
 
-def make_bot(db_url: str, start: datetime = START, **settings: object) -> AiclubBot:
-    """The real bot on a manual clock and the simulated scheduler."""
+def make_bot(
+    db_url: str,
+    start: datetime = START,
+    *,
+    bank: QuestionBank | None = None,
+    ml_backend: Backend | None = None,
+    **settings: object,
+) -> AiclubBot:
+    """The real bot on a manual clock and the simulated scheduler (the shipped bank and the
+    TensorFlow backend unless ``bank`` or ``ml_backend`` are given)."""
     config = load_settings(database_url=db_url, **settings)
     clock = ManualClock(start)
-    bot = AiclubBot(
-        config, db=Database(db_url), clock=clock, scheduler=SimulatedScheduler(clock), shard_count=1
+    bot = build_bot(
+        config,
+        clock=clock,
+        scheduler=SimulatedScheduler(clock),
+        bank=bank,
+        ml_backend=ml_backend,
+        shard_count=1,
     )
     _open_bots.append(bot)
     return bot
@@ -156,9 +171,14 @@ class Sim:
 
 
 @pytest.fixture
-def simcord_bot(db_url: str) -> AiclubBot:
-    """The bot under test for SimCord's ``simcord_env`` fixture."""
-    return make_bot(db_url)
+def simcord_bot(request: pytest.FixtureRequest, db_url: str) -> AiclubBot:
+    """The bot under test for SimCord's ``simcord_env`` fixture.
+
+    It serves the shipped question bank, or the one a ``@pytest.mark.question_bank(factory=…)``
+    on the test or its module builds.
+    """
+    marker = request.node.get_closest_marker("question_bank")
+    return make_bot(db_url, bank=marker.kwargs["factory"]() if marker else None)
 
 
 @pytest.fixture
@@ -276,10 +296,20 @@ questions:
 """
 
 
-@pytest.fixture
-def bank() -> QuestionBank:
+def lite_bank() -> QuestionBank:
     """Three small questions over three topics (two short, one choice)."""
     return build_bank([(Path("lite.yaml"), BANK_YAML)])
+
+
+def bank_from(yaml: str) -> Callable[[], QuestionBank]:
+    """A bank factory for ``@pytest.mark.question_bank``: the questions of one YAML text."""
+    return lambda: build_bank([(Path("test.yaml"), yaml)])
+
+
+@pytest.fixture
+def bank() -> QuestionBank:
+    """The lite bank (serve it with ``@pytest.mark.question_bank(factory=lite_bank)``)."""
+    return lite_bank()
 
 
 def run_console_script(tmp_path: Path, script: str, out_dir: Path | None = None) -> str:

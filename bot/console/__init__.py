@@ -14,6 +14,7 @@ from typing import Any
 import simcord
 from simcord import interactions
 
+from bot.app import build_bot
 from bot.client import AiclubBot
 from bot.cliutil import CliError
 from bot.clock import ManualClock
@@ -31,7 +32,6 @@ from bot.console.world import (
     load_world,
     save_world,
 )
-from bot.db.engine import Database
 from bot.scheduling import SimulatedScheduler
 
 # Discord's clock moves on after a resumed run, so no new message reuses an id of the last one.
@@ -46,8 +46,7 @@ async def _iterate(lines: list[str]) -> AsyncGenerator[str, None]:
 def build_console_bot(settings: Settings, start: datetime) -> AiclubBot:
     """The real bot wired to a manual clock and the simulated scheduler."""
     clock = ManualClock(start)
-    scheduler = SimulatedScheduler(clock)
-    return AiclubBot(settings, db=Database(settings.database_url), clock=clock, scheduler=scheduler)
+    return build_bot(settings, clock=clock, scheduler=SimulatedScheduler(clock))
 
 
 @contextlib.contextmanager

@@ -65,6 +65,15 @@ class Database:
         async with self.sessionmaker() as session:
             yield session
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        Services run each change in one; nothing in the block may wait on Discord.
+        """
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
     async def close(self) -> None:
         """Dispose of every pooled connection."""
         await self.engine.dispose()

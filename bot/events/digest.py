@@ -49,12 +49,22 @@ IMPROVED = 3
 
 
 # ---------------------------------------------------------------------------- settings
+def _default_digest_config(guild_id: int, now: datetime) -> DigestConfig:
+    return DigestConfig(guild_id=guild_id, weekday=0, post_time="09:00", updated_at=now)
+
+
+async def read_digest_config(session: AsyncSession, guild_id: int, now: datetime) -> DigestConfig:
+    """The guild's digest settings, or the defaults (Monday 09:00, no channel; not added:
+    reads never write)."""
+    return await session.get(DigestConfig, guild_id) or _default_digest_config(guild_id, now)
+
+
 async def get_digest_config(session: AsyncSession, guild_id: int, now: datetime) -> DigestConfig:
-    """The guild's digest settings, created with defaults (Monday 09:00, no channel)."""
+    """The guild's digest settings for a change, created with defaults on first use."""
     await get_settings(session, guild_id, now)
     config = await session.get(DigestConfig, guild_id)
     if config is None:
-        config = DigestConfig(guild_id=guild_id, weekday=0, post_time="09:00", updated_at=now)
+        config = _default_digest_config(guild_id, now)
         session.add(config)
         await session.flush()
     return config
@@ -344,7 +354,7 @@ class DigestSender:
         send: Send,
         *,
         limiter: RateLimiter,
-        bank: Callable[[], QuestionBank | None] = lambda: None,
+        bank: QuestionBank | None = None,
         delivery: Delivery | None = None,
     ) -> None:
         self.db, self.clock, self.send, self.limiter, self.bank = db, clock, send, limiter, bank
@@ -368,7 +378,7 @@ class DigestSender:
                     ScheduledPost.occurrence_key == occurrence.key,
                 )
             )
-            digest = await build_digest(session, occurrence.guild_id, self.clock.now(), self.bank())
+            digest = await build_digest(session, occurrence.guild_id, self.clock.now(), self.bank)
             await session.commit()
         if channel_id is None:
             raise Undeliverable(f"digest {occurrence.key} has no channel")

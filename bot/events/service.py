@@ -43,14 +43,23 @@ SERVER_TIMEZONE = "server"  # /config events timezone: back to the server's time
 
 
 # ---------------------------------------------------------------------------- configuration
+def _default_event_config(guild_id: int, now: datetime) -> EventConfig:
+    return EventConfig(
+        guild_id=guild_id, reminder_offsets="1440,15", native_warned=False, updated_at=now
+    )
+
+
+async def read_event_config(session: AsyncSession, guild_id: int, now: datetime) -> EventConfig:
+    """The guild's event settings, or the defaults (not added: reads never write)."""
+    return await session.get(EventConfig, guild_id) or _default_event_config(guild_id, now)
+
+
 async def get_event_config(session: AsyncSession, guild_id: int, now: datetime) -> EventConfig:
-    """The guild's event settings, created with defaults on first use."""
+    """The guild's event settings for a change, created with defaults on first use."""
     await get_settings(session, guild_id, now)
     config = await session.get(EventConfig, guild_id)
     if config is None:
-        config = EventConfig(
-            guild_id=guild_id, reminder_offsets="1440,15", native_warned=False, updated_at=now
-        )
+        config = _default_event_config(guild_id, now)
         session.add(config)
         await session.flush()
     return config

@@ -1,82 +1,87 @@
-"""User-facing strings: one catalog per language (``en.yaml``, ``zh.yaml``) and the locale rules.
+"""User-facing strings: gettext catalogs, one per language, and the locale rules.
 
-Keys are dotted paths (``errors.unexpected``); values are ``str.format`` templates, or plural
-mappings of CLDR categories (``one``/``other`` in English, ``other`` in Chinese) chosen with the
-``count`` parameter through Babel's plural rules (``_count: NAME`` picks another parameter).
-The count itself is written as a Babel number in the catalog's language (``1,234``). A key
-missing in ``zh`` falls back to ``en``; a key missing in ``en`` is a bug (a test checks parity).
-The catalogs stay YAML for now; moving them to gettext ``.po`` files is left for later.
+``locale/<lang>/LC_MESSAGES/aiclub.po`` is *monolingual* gettext: the msgid is a dotted key
+(``errors.unexpected``), the msgstr a ``str.format`` template; English is the base file. A plural
+entry (msgid_plural: the key again) has one msgstr per form of its language, picked with the
+``count`` parameter by the file's own ``Plural-Forms``; the count is written as a Babel number in
+that language (``1,234``). ``zh/LC_MESSAGES/commands.po`` (hand-edited; ``make i18n`` leaves it
+alone) translates the slash commands, whose English lives in the code. An empty or fuzzy msgstr
+falls back to English; a key missing in English is a bug. ``make i18n`` extracts the keys the
+code uses (``bot.i18n.extract``) into ``aiclub.pot`` and updates every ``aiclub.po`` from it; the
+tests check both are current.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
+from gettext import c2py
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = ("en", "zh")
-PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
-_COUNT_KEY = "_count"
-_DIR = Path(__file__).parent
+DOMAIN = "aiclub"  # responses; "commands" holds the slash commands' translations
+LOCALE_DIR = Path(__file__).parent / "locale"
 
 
 @dataclass(frozen=True)
 class Plural:
-    """A catalog value with one template per CLDR plural category, chosen by ``param``."""
+    """A catalog entry with one template per plural form of its language."""
 
-    forms: dict[str, str]
-    param: str = "count"
+    forms: tuple[str, ...]
+    index: Callable[[int], int] = field(compare=False, repr=False)  # the Plural-Forms rule
 
-    def select(self, lang: Lang, count: Any) -> str:
-        """The template of the category ``count`` falls in, in ``lang`` ('other' if absent)."""
-        category = babel_locale(lang).plural_form(count)
-        return self.forms.get(category) or self.forms["other"]
+    def select(self, count: int) -> str:
+        """The template for ``count``."""
+        return self.forms[self.index(count)]
 
 
 Entry = str | Plural
 
 
-def _is_plural(value: dict[str, Any]) -> bool:
-    return "other" in value and set(value) <= PLURAL_CATEGORIES | {_COUNT_KEY}
-
-
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Entry]:
-    flat: dict[str, Entry] = {}
-    for key, value in tree.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and _is_plural(value):
-            forms = {k: str(v) for k, v in value.items() if k != _COUNT_KEY}
-            flat[path] = Plural(forms, str(value.get(_COUNT_KEY, "count")))
-        elif isinstance(value, dict):
-            flat.update(_flatten(value, path + "."))
-        else:
-            flat[path] = str(value)
-    return flat
-
-
 @cache
-def _load(lang: Lang) -> dict[str, Any]:
-    with open(_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
-    return data
+def po_catalog(lang: str, domain: str = DOMAIN) -> Catalog:
+    """The ``.po`` file of ``lang`` in ``domain``, read once (empty when there is none)."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+    if not path.exists():
+        return Catalog(locale=lang, domain=domain)
+    with path.open("rb") as fh:
+        return read_po(fh, domain=domain)
+
+
+def entries(po: Catalog) -> dict[str, Entry]:
+    """The translated entries of ``po`` by key: an empty or fuzzy msgstr is left out."""
+    index = c2py(po.plural_expr)
+    found: dict[str, Entry] = {}
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        key, text = message.id, message.string
+        if isinstance(key, tuple | list) and isinstance(text, tuple | list):
+            if all(text):
+                found[key[0]] = Plural(tuple(text), index)
+        elif isinstance(key, str) and isinstance(text, str) and text:
+            found[key] = text
+    return found
 
 
 @cache
 def catalog(lang: Lang) -> dict[str, Entry]:
-    """The flattened response catalog of one language."""
-    return _flatten(_load(lang).get("responses", {}))
+    """The response catalog of one language."""
+    return entries(po_catalog(lang))
 
 
 @cache
 def command_catalog(lang: Lang) -> dict[str, str]:
-    """Flattened command-name/description translations (keys like ``help.name``)."""
-    return {k: str(v) for k, v in _flatten(_load(lang).get("commands", {})).items()}
+    """Command-name/description translations (keys like ``help.name``)."""
+    return {k: v for k, v in entries(po_catalog(lang, "commands")).items() if isinstance(v, str)}
 
 
 @cache
@@ -93,16 +98,16 @@ def format_number(lang: str, value: float) -> str:
 def t(lang: str, key: str, /, **params: Any) -> str:
     """Render ``key`` in ``lang`` (falling back to English) with ``params``.
 
-    A plural entry picks its form with the count parameter (a missing one is a KeyError).
+    A plural entry picks its form with ``count`` (a missing count is a KeyError).
     """
     code = normalize_lang(lang)
     entry = catalog(code).get(key)
     if entry is None:
         code, entry = "en", catalog("en")[key]
     if isinstance(entry, Plural):
-        count = params[entry.param]
-        params = {**params, entry.param: format_number(code, count)}
-        entry = entry.select(code, count)
+        count = params["count"]
+        params = {**params, "count": format_number(code, count)}
+        entry = entry.select(count)
     return entry.format(**params) if params else entry
 
 

@@ -43,11 +43,10 @@ from bot.db.questions import (
 )
 from bot.db.upsert import upsert_add
 from bot.errors import UserError
-from bot.guilds import get_settings
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.points import answer_points, period_scopes
 from bot.questions.scoring import Feedback
-from bot.questions.service import grade
+from bot.questions.service import get_daily_config, grade
 
 MAX_NOTE = 500
 MAX_REASON = 200
@@ -161,16 +160,8 @@ def clean_reason(reason: str | None) -> str:
 async def set_review_channel(
     session: AsyncSession, guild_id: int, channel_id: int, now: datetime
 ) -> DailyConfig:
-    """Set the review channel inside the caller's transaction (with `/config daily`'s changes).
-
-    The caller has already loaded the guild's `DailyConfig` (through
-    `service.configure_daily`); the caller commits.
-    """
-    config = await session.get(DailyConfig, guild_id)
-    if config is None:  # configure_daily creates it; kept for direct callers
-        await get_settings(session, guild_id, now)
-        config = DailyConfig(guild_id=guild_id, post_time="09:00", answer_hours=24, updated_at=now)
-        session.add(config)
+    """Set the review channel in the caller's transaction (with `/config daily`'s changes)."""
+    config = await get_daily_config(session, guild_id, now)
     config.review_channel_id = channel_id
     config.updated_at = now
     await session.flush()

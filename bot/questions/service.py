@@ -56,12 +56,21 @@ REVEAL_GRACE = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------------------- configuration
+def _default_daily_config(guild_id: int, now: datetime) -> DailyConfig:
+    return DailyConfig(guild_id=guild_id, post_time="09:00", answer_hours=24, updated_at=now)
+
+
+async def read_daily_config(session: AsyncSession, guild_id: int, now: datetime) -> DailyConfig:
+    """The guild's daily-question settings, or the defaults (not added: reads never write)."""
+    return await session.get(DailyConfig, guild_id) or _default_daily_config(guild_id, now)
+
+
 async def get_daily_config(session: AsyncSession, guild_id: int, now: datetime) -> DailyConfig:
-    """The guild's daily-question settings, created with defaults on first use."""
+    """The guild's daily-question settings for a change, created with defaults on first use."""
     await get_settings(session, guild_id, now)
     config = await session.get(DailyConfig, guild_id)
     if config is None:
-        config = DailyConfig(guild_id=guild_id, post_time="09:00", answer_hours=24, updated_at=now)
+        config = _default_daily_config(guild_id, now)
         session.add(config)
         await session.flush()
     return config

@@ -13,7 +13,7 @@ from bot.db.models import ScheduledPost
 from bot.db.questions import LeaderboardPoints
 from bot.questions.bank import QuestionBank
 from tests.cogs.test_events import fields, publish, restart, setup_events
-from tests.conftest import Sim, make_bot
+from tests.conftest import Sim, lite_bank, make_bot
 
 CASES = {  # timezone, clock start, expected post instants (Monday 09:00 local)
     "berlin-autumn": (
@@ -41,9 +41,12 @@ CASES = {  # timezone, clock start, expected post instants (Monday 09:00 local)
 
 @pytest.fixture
 def simcord_bot(db_url: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """The bot, its clock at the case's start (else the default 2026-12-01 08:00 UTC)."""
+    """The bot, its clock at the case's start (else the default 2026-12-01 08:00 UTC), serving
+    the bank of a ``question_bank`` mark."""
     case = CASES.get(getattr(request, "param", ""))
-    return make_bot(db_url, start=case[1]) if case else make_bot(db_url)
+    marker = request.node.get_closest_marker("question_bank")
+    bank = marker.kwargs["factory"]() if marker else None
+    return make_bot(db_url, start=case[1], bank=bank) if case else make_bot(db_url, bank=bank)
 
 
 async def configure(sim: Sim, timezone: str = "Europe/Berlin", **options: object) -> None:
@@ -149,10 +152,10 @@ async def test_preview_is_private_and_posts_nothing(sim: Sim, user_locale) -> No
         await sim.actors["alice"].slash(sim.general, "digest preview")
 
 
+@pytest.mark.question_bank(factory=lite_bank)
 async def test_the_digest_names_people_with_points_links_threads_and_compares_two_weeks(
     sim: Sim, bank: QuestionBank
 ) -> None:
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     await configure(sim)
     alice, bob, carol = (sim.actors[name] for name in ("alice", "bob", "carol"))
     await sim.actors["admin"].slash(

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import simcord
 
 from bot.questions.bank import QuestionBank
 from tests.cogs.test_questions import encoder_loaded  # noqa: F401  (autouse)
-from tests.conftest import Sim
+from tests.conftest import Sim, lite_bank
+
+pytestmark = pytest.mark.question_bank(factory=lite_bank)
 
 
 async def _open_question(sim: Sim, bank: QuestionBank) -> None:
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     await sim.actors["admin"].slash(
         sim.general,
         "config daily",

@@ -22,7 +22,7 @@ async def _post_daily(sim: Sim) -> tuple[QuestionPost, Question]:
     async with sim.bot.db.session() as session:
         post = await session.scalar(select(QuestionPost).order_by(QuestionPost.id.desc()))
     assert post is not None
-    question = sim.bot.get_cog("Questions").bank.get(post.slug)  # type: ignore[union-attr]
+    question = sim.bot.services.bank.get(post.slug)
     assert question is not None
     return post, question
 

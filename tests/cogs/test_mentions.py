@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 import simcord
 from simcord.backend.models.message import Message
 
 from bot.questions.bank import QuestionBank
 from tests.cogs.test_events import publish, setup_events
-from tests.conftest import Sim
+from tests.conftest import Sim, lite_bank
 
 
 def bot_messages(sim: Sim) -> list[Message]:
@@ -115,8 +116,8 @@ async def test_an_event_announcement_edit_and_cancel_ping_nobody(sim: Sim) -> No
         assert pings(message) == (False, [], expected), message.content
 
 
+@pytest.mark.question_bank(factory=lite_bank)
 async def test_the_daily_post_pings_exactly_its_role(sim: Sim, bank: QuestionBank) -> None:
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     daily = sim.guild.create_role("Daily", mentionable=True)
     await sim.actors["admin"].slash(
         sim.general,

@@ -47,15 +47,21 @@ def models_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def simcord_bot(db_url: str, models_dir: Path) -> AiclubBot:
-    return make_bot(db_url, ml_preload=False, models_dir=models_dir)
+    """The bot on the fake ML backend, with no cooldown."""
+    return make_bot(
+        db_url,
+        ml_backend=FakeBackend(),
+        ml_preload=False,
+        models_dir=models_dir,
+        ml_cooldown_s=0,
+    )
 
 
 async def use_backend(
     sim: Sim, backend: object | None = None, **config: object
 ) -> InferenceService:
-    """Give the ML cog a fresh service on ``backend`` (the fake by default), no cooldown."""
-    cog = sim.bot.get_cog("ML")
-    old: InferenceService = cog.service  # type: ignore[union-attr]
+    """Give the bot a fresh inference service on ``backend`` (the fake by default), no cooldown."""
+    old = sim.bot.services.inference
     await old.close()
     settings = replace(old.config, **{"cooldown": 0.0, **config})
     service = InferenceService(
@@ -64,7 +70,7 @@ async def use_backend(
         db=sim.bot.db,
         clock=sim.bot.clock,
     )
-    cog.service = service  # type: ignore[union-attr]
+    sim.bot.services.inference = service
     return service
 
 
@@ -127,7 +133,6 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 # ---------------------------------------------------------------------------- /gan sample
 async def test_gan_sample_posts_a_labelled_grid_with_seed_and_model_version(sim: Sim) -> None:
-    await use_backend(sim)
     result = await sim.actors["alice"].slash(sim.general, "gan sample", count=16, seed=42)
     message = posted(result)
     embed = message.embeds[0]
@@ -156,7 +161,6 @@ async def test_gan_sample_posts_a_labelled_grid_with_seed_and_model_version(sim:
 
 
 async def test_defaults_draw_sixteen_mixed_digits_from_a_random_seed(sim: Sim) -> None:
-    await use_backend(sim)
     message = posted(await sim.actors["alice"].slash(sim.general, "gan sample", digit=7))
     seed = fields(message)["Seed"].strip("`")
     assert seed.isdigit() and fields(message)["Digit"] == "7"
@@ -164,7 +168,6 @@ async def test_defaults_draw_sixteen_mixed_digits_from_a_random_seed(sim: Sim) -
 
 
 async def test_buttons_reroll_pick_another_digit_and_show_details(sim: Sim) -> None:
-    await use_backend(sim)
     original = posted(await sim.actors["alice"].slash(sim.general, "gan sample", count=4, seed=7))
 
     rerolled = posted(await sim.actors["bob"].click(original.message, label="Re-roll"))
@@ -185,15 +188,18 @@ async def test_buttons_reroll_pick_another_digit_and_show_details(sim: Sim) -> N
 
 
 async def test_buttons_keep_working_after_a_restart(sim: Sim, models_dir: Path) -> None:
-    await use_backend(sim)
     original = posted(await sim.actors["alice"].slash(sim.general, "gan sample", count=4, seed=5))
     await sim.env.restart_bot(
         make_bot(
-            str(sim.bot.db.url), start=sim.bot.clock.now(), ml_preload=False, models_dir=models_dir
+            str(sim.bot.db.url),
+            start=sim.bot.clock.now(),
+            ml_backend=FakeBackend(),
+            ml_preload=False,
+            models_dir=models_dir,
+            ml_cooldown_s=0,
         )
     )
     sim.bot = sim.env.bot  # type: ignore[assignment]
-    await use_backend(sim)
     message = next(m for m in sim.general.history() if m.id == original.id)
     rerolled = posted(await sim.actors["alice"].click(message, label="Re-roll"))
     assert fields(rerolled)["Model"] == "`gan-digits-fake1`"
@@ -204,7 +210,6 @@ async def test_buttons_keep_working_after_a_restart(sim: Sim, models_dir: Path) 
 async def test_a_button_from_before_a_model_reload_asks_to_run_the_command_again(
     sim: Sim, models_dir: Path
 ) -> None:
-    await use_backend(sim)
     old = posted(await sim.actors["alice"].slash(sim.general, "gan sample", count=4, seed=5))
     picker = await sim.actors["alice"].click(old.message, label="Same seed, other digit")
     write_fake_model(models_dir, "gan", version="2")
@@ -230,7 +235,6 @@ async def test_a_button_from_before_a_model_reload_asks_to_run_the_command_again
 
 # ---------------------------------------------------------------------------- other commands
 async def test_gan_interpolate_posts_an_animated_gif(sim: Sim) -> None:
-    await use_backend(sim)
     result = await sim.actors["alice"].slash(
         sim.general, "gan interpolate", from_digit=3, to_digit=8, steps=6, seed=11
     )
@@ -242,7 +246,6 @@ async def test_gan_interpolate_posts_an_animated_gif(sim: Sim) -> None:
 
 
 async def test_cnn_predict_reads_an_uploaded_digit(sim: Sim) -> None:
-    await use_backend(sim)
     result = await sim.actors["alice"].slash(
         sim.general, "cnn predict", image=("digit.png", digit_png(3))
     )
@@ -260,7 +263,6 @@ async def test_cnn_predict_says_plainly_when_a_picture_is_not_a_digit(
     sim: Sim,
     user_locale,  # type: ignore[no-untyped-def]
 ) -> None:
-    await use_backend(sim)
     blank = io.BytesIO()
     Image.new("L", (120, 80), 250).save(blank, "PNG")
     message = posted(
@@ -289,7 +291,6 @@ async def test_cnn_predict_says_plainly_when_a_picture_is_not_a_digit(
 
 
 async def test_cnn_predict_without_an_image_uses_a_heldout_test_digit(sim: Sim) -> None:
-    await use_backend(sim)
     message = posted(await sim.actors["bob"].slash(sim.general, "cnn predict"))
     assert "Truth" in fields(message)
     assert "Held-out test digit #" in (message.embeds[0].description or "")
@@ -343,7 +344,6 @@ async def test_bad_uploads_get_a_clear_private_error(sim: Sim, name: str) -> Non
 async def test_bad_options_get_a_clear_private_error(
     sim: Sim, command: str, options: dict[str, int], message: str
 ) -> None:
-    await use_backend(sim)
     result = await sim.actors["alice"].slash(sim.general, command, **options)
     assert message in error_text(result)
     assert [j.status for j in await jobs_recorded(sim)] == ["bad_input"]
@@ -354,7 +354,6 @@ async def test_missing_or_corrupt_models_say_how_to_install_them(
 ) -> None:
     (models_dir / "gan-digits.keras").unlink()
     (models_dir / "cnn-digits.keras").write_bytes(b"\x89PNG not a model")
-    await use_backend(sim)
     gan = error_text(await sim.actors["alice"].slash(sim.general, "gan sample"))
     assert "The GAN model is not installed — run `aiclub train gan`" in gan
     cnn = error_text(await sim.actors["bob"].slash(sim.general, "cnn predict"))
@@ -419,14 +418,13 @@ class StalledService(InferenceService):
 
 
 async def test_a_job_over_30_seconds_is_cancelled_with_a_clear_message(sim: Sim) -> None:
-    cog = sim.bot.get_cog("ML")
     service = StalledService(
-        cog.service.config,
+        sim.bot.services.inference.config,
         backend=FakeBackend(),
-        db=sim.bot.db,  # type: ignore[union-attr]
+        db=sim.bot.db,
         clock=sim.bot.clock,
     )
-    cog.service = service  # type: ignore[union-attr]
+    sim.bot.services.inference = service
     await service.ready()
     result = await sim.actors["alice"].slash(sim.general, "gan sample", seed=1)
     assert result.response is not None and not result.followups  # still thinking
@@ -457,7 +455,6 @@ async def test_the_bot_answers_about_while_ml_jobs_run(sim: Sim) -> None:
 
 
 async def test_ml_replies_follow_the_users_language(sim: Sim, user_locale) -> None:  # type: ignore[no-untyped-def]
-    await use_backend(sim)
     user_locale("zh-CN")
     error = error_text(await sim.actors["alice"].slash(sim.general, "gan sample", count=99))
     assert "`count` 必须在 1 到 64 之间" in error

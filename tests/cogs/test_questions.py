@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from bot.db.questions import Answer, QuestionPost, ScoreAdjustment
 from bot.questions import semantic
 from bot.questions.bank import QuestionBank
-from tests.conftest import Sim, make_bot
+from tests.conftest import Sim, bank_from, lite_bank, make_bot
+
+pytestmark = pytest.mark.question_bank(factory=lite_bank)
 
 GOOD = "Add weight decay to the loss. Use early stopping on the validation set."
 
@@ -25,7 +27,6 @@ def encoder_loaded() -> None:
 
 
 async def _setup(sim: Sim, bank: QuestionBank, topic: str = "dl-training") -> None:
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     result = await sim.actors["admin"].slash(
         sim.general,
         "config daily",
@@ -150,9 +151,8 @@ async def test_answering_before_any_post(sim: Sim) -> None:
 async def test_the_answer_button_survives_a_restart(sim: Sim, bank: QuestionBank) -> None:
     await _setup(sim, bank)
     await sim.advance(timedelta(minutes=1))
-    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now()))
+    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now(), bank=bank))
     sim.bot = sim.env.bot  # type: ignore[assignment]
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     shown = await sim.actors["alice"].click(_post(sim), label="Answer")
     assert shown.modal is not None
     async with sim.bot.db.session() as session:
@@ -176,7 +176,6 @@ async def test_question_post_is_for_admins_and_posts_once(sim: Sim, bank: Questi
 async def test_practice_gives_full_feedback_and_stays_off_the_leaderboard(
     sim: Sim, bank: QuestionBank
 ) -> None:
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     shown = await sim.actors["bob"].slash(sim.general, "question practice", topic="dl-training")
     assert shown.ephemeral and "Practice question" in _embed_text(shown)
     form = await sim.actors["bob"].click(shown.response, label="Answer")
@@ -232,12 +231,8 @@ questions:
 """
 
 
+@pytest.mark.question_bank(factory=bank_from(MULTI_YAML))
 async def test_questions_with_several_correct_options_use_a_menu(sim: Sim) -> None:
-    from pathlib import Path
-
-    from bot.questions.bank import build_bank
-
-    sim.bot.get_cog("Questions").bank = build_bank([(Path("m.yaml"), MULTI_YAML)])  # type: ignore[union-attr]
     shown = await sim.actors["bob"].slash(sim.general, "question practice")
     kinds = [c.type for row in shown.response.message.components for c in row.children]
     assert kinds == [discord.ComponentType.string_select]
@@ -286,7 +281,6 @@ async def test_choice_feedback_marks_the_pick_and_the_reveal_counts_each_option(
 async def test_practice_choice_shows_the_correct_option_at_once(
     sim: Sim, bank: QuestionBank, user_locale
 ) -> None:  # type: ignore[no-untyped-def]
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     user_locale("zh-CN")
     shown = await sim.actors["bob"].slash(sim.general, "question practice", topic="ml-fundamentals")
     done = await sim.actors["bob"].click(shown.response, label="A")
@@ -295,12 +289,8 @@ async def test_practice_choice_shows_the_correct_option_at_once(
     assert fields["正确答案"] == "**B.** 二元交叉熵"
 
 
+@pytest.mark.question_bank(factory=bank_from(MULTI_YAML))
 async def test_several_correct_options_mark_each_pick(sim: Sim) -> None:
-    from pathlib import Path
-
-    from bot.questions.bank import build_bank
-
-    sim.bot.get_cog("Questions").bank = build_bank([(Path("m.yaml"), MULTI_YAML)])  # type: ignore[union-attr]
     shown = await sim.actors["bob"].slash(sim.general, "question practice")
     half = await sim.actors["bob"].select(shown.response, ["a", "b"])
     fields = _fields(half.response.embeds[0])
@@ -356,19 +346,14 @@ async def test_privacy_can_be_turned_back_on(sim: Sim) -> None:
     assert back.ephemeral and "may name you" in back.response.content
 
 
-async def test_practice_never_repeats_until_the_topic_is_exhausted(sim: Sim) -> None:
-    from pathlib import Path
-
-    from bot.questions.bank import build_bank
-
-    prompts = [
-        ("Does retrieval need a vector index?", "检索需要向量索引吗？"),
-        ("Is chunk size important for recall?", "切块大小会影响召回吗？"),
-        ("Can a reranker improve precision?", "重排序能提高精确率吗？"),
-        ("Should answers cite their sources?", "回答应该注明出处吗？"),
-    ]
-    yaml = "questions:\n" + "".join(
-        f"""
+RAG_PROMPTS = [
+    ("Does retrieval need a vector index?", "检索需要向量索引吗？"),
+    ("Is chunk size important for recall?", "切块大小会影响召回吗？"),
+    ("Can a reranker improve precision?", "重排序能提高精确率吗？"),
+    ("Should answers cite their sources?", "回答应该注明出处吗？"),
+]
+RAG_YAML = "questions:\n" + "".join(
+    f"""
   - slug: rag-{i}
     topic: retrieval-rag
     difficulty: 1
@@ -380,9 +365,12 @@ async def test_practice_never_repeats_until_the_topic_is_exhausted(sim: Sim) -> 
       - {{id: b, en: "No", zh: "否"}}
     correct: [a]
 """
-        for i, (en, zh) in enumerate(prompts)
-    )
-    sim.bot.get_cog("Questions").bank = build_bank([(Path("rag.yaml"), yaml)])  # type: ignore[union-attr]
+    for i, (en, zh) in enumerate(RAG_PROMPTS)
+)
+
+
+@pytest.mark.question_bank(factory=bank_from(RAG_YAML))
+async def test_practice_never_repeats_until_the_topic_is_exhausted(sim: Sim) -> None:
     alice = sim.actors["alice"]
 
     async def next_slug() -> str:

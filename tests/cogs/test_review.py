@@ -14,7 +14,9 @@ from bot.db.questions import Answer, LeaderboardPoints, QuestionPost, ReviewRequ
 from bot.questions.bank import QuestionBank
 from bot.questions.points import answer_points
 from cogs._review_ui import ask_view
-from tests.conftest import Sim, make_bot
+from tests.conftest import Sim, lite_bank, make_bot
+
+pytestmark = pytest.mark.question_bank(factory=lite_bank)
 
 GOOD = "Add weight decay to the loss. I would also collect more data."
 
@@ -58,7 +60,6 @@ class Review:
 
 
 async def _setup(sim: Sim, bank: QuestionBank, *, review_channel: bool = True) -> Review:
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     experts = sim.guild.create_role("Experts")
     dave = sim.guild.add_member(sim.env.create_user("dave"), roles=[experts])
     channel = sim.guild.create_text_channel("reviews") if review_channel else None
@@ -394,13 +395,11 @@ async def test_closed_dms_are_logged_and_nothing_breaks(
 async def test_review_buttons_survive_a_restart(sim: Sim, bank: QuestionBank) -> None:
     r = await _setup(sim, bank)
     feedback = await r.answer()
-    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now()))
+    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now(), bank=bank))
     sim.bot = sim.env.bot  # type: ignore[assignment]
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     await r.ask(feedback)
-    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now()))
+    await sim.env.restart_bot(make_bot(str(sim.bot.db.url), start=sim.bot.clock.now(), bank=bank))
     sim.bot = sim.env.bot  # type: ignore[assignment]
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
     done = await r.expert.click(r.card(), label="Confirm score")
     assert "is confirmed" in done.response.content
 

@@ -31,8 +31,9 @@ FILLED_TABLES = {
 
 
 async def fill(sim: Sim, bank: QuestionBank) -> None:
-    """Two and a half days of club life in the demo guild (from Tuesday 2026-12-01 08:00 UTC)."""
-    sim.bot.get_cog("Questions").bank = bank  # type: ignore[union-attr]
+    """Two and a half days of club life in the demo guild (from Tuesday 2026-12-01 08:00 UTC),
+    on a bot serving ``bank``."""
+    assert sim.bot.services.bank.slugs == bank.slugs, "build the bot with this bank"
     admin, alice, bob, carol = (sim.actors[name] for name in ("admin", "alice", "bob", "carol"))
     experts = sim.guild.create_role("Experts")
     reviews = sim.guild.create_text_channel("reviews")

@@ -26,7 +26,7 @@ from bot.db.ml import MlJob
 from bot.db.models import BotState, GuildSettings
 from bot.db.questions import MemberStats
 from bot.questions.bank import QuestionBank
-from tests.conftest import Sim, make_bot
+from tests.conftest import Sim, lite_bank, make_bot
 from tests.core.filled_guild import FILLED_TABLES, fill, table_checksums
 
 
@@ -37,7 +37,10 @@ def simcord_bot(tmp_path: Path, sqlite_template: Path) -> AiclubBot:
     shutil.copy(sqlite_template, source)
     (tmp_path / "no-models").mkdir()
     return make_bot(
-        f"sqlite+aiosqlite:///{source}", ml_preload=False, models_dir=tmp_path / "no-models"
+        f"sqlite+aiosqlite:///{source}",
+        bank=lite_bank(),
+        ml_preload=False,
+        models_dir=tmp_path / "no-models",
     )
 
 
