@@ -17,6 +17,7 @@ from bot.db.engine import Database
 from bot.ml.backend import Backend
 from bot.ml.service import InferenceService, MlConfig
 from bot.questions.bank import BankError, QuestionBank, load_bank
+from bot.questions.daily import DailyQuestions
 from bot.scheduling import Scheduler
 from bot.server_settings import ServerSettings
 
@@ -30,6 +31,7 @@ class Services:
     """The long-lived services the cogs share: one of each per process."""
 
     bank: QuestionBank
+    daily: DailyQuestions
     inference: InferenceService
     settings: ServerSettings
 
@@ -66,8 +68,10 @@ def build_bot(
     """The bot with its services; ``bank`` and ``ml_backend`` default to the shipped ones."""
     database = db if db is not None else Database(settings.database_url)
     ml_config = MlConfig.from_settings(settings)
+    questions = bank if bank is not None else shipped_bank()
     services = Services(
-        bank=bank if bank is not None else shipped_bank(),
+        bank=questions,
+        daily=DailyQuestions(database, clock, questions),
         inference=InferenceService(
             ml_config,
             backend=ml_backend if ml_backend is not None else default_ml_backend(ml_config),

@@ -336,7 +336,11 @@ class ReviewDesk:
         """Check first (nothing to type in vain), then open the note form."""
         lang = await self.bot.lang_for(interaction)
         await review.check_request(
-            self.bot.db, self.cog.bank, guild_id_of(interaction), interaction.user.id, answer_id
+            self.bot.db,
+            self.bot.services.bank,
+            guild_id_of(interaction),
+            interaction.user.id,
+            answer_id,
         )
 
         async def on_note(modal_interaction: discord.Interaction, note: str) -> None:
@@ -350,7 +354,7 @@ class ReviewDesk:
         await interaction.response.defer(ephemeral=True, thinking=True)  # re-scoring may be slow
         card = await review.prepare_request(
             self.bot.db,
-            self.cog.bank,
+            self.bot.services.bank,
             guild_id_of(interaction),
             interaction.user.id,
             answer_id,
@@ -394,7 +398,7 @@ class ReviewDesk:
             await interaction.response.defer(ephemeral=True, thinking=True)
             decision = await review.decide(
                 self.bot.db,
-                self.cog.bank,
+                self.bot.services.bank,
                 guild_id_of(interaction),
                 answer_id,
                 interaction.user.id,
@@ -414,7 +418,7 @@ class ReviewDesk:
             await modal_interaction.response.defer(ephemeral=True, thinking=True)
             decision = await review.decide(
                 self.bot.db,
-                self.cog.bank,
+                self.bot.services.bank,
                 guild_id_of(modal_interaction),
                 answer_id,
                 modal_interaction.user.id,

@@ -16,9 +16,8 @@ from bot import ledger
 from bot.client import AiclubBot
 from bot.events import digest as digests
 from bot.events.digest import ClaimedDigest, Digest, DigestSender
-from bot.guilds import get_settings
 from bot.i18n import t
-from bot.interactions import guild_id_of
+from bot.interactions import request_of
 from bot.ledger import Occurrence
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
@@ -149,16 +148,13 @@ class DigestCog(commands.Cog, name="Digest"):
         )
 
     async def cog_load(self) -> None:
-        async with self.bot.db.session() as session:
-            guild_ids = await digests.guild_ids_with_digest(session)
-        for guild_id in guild_ids:
+        for guild_id in await self.sender.guilds():
             await self.schedule_guild(guild_id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Catch up on digests missed within the grace window (every cog is loaded by now)."""
-        async with self.bot.db.session() as session:
-            guild_ids = await digests.guild_ids_with_digest(session)
+        guild_ids = await self.sender.guilds()
         await asyncio.gather(*(self.sender.run(guild_id) for guild_id in guild_ids))
 
     @commands.Cog.listener()
@@ -173,21 +169,17 @@ class DigestCog(commands.Cog, name="Digest"):
 
     async def schedule_guild(self, guild_id: int) -> None:
         """(Re)schedule the guild's digest at its local weekday and time."""
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            settings = await get_settings(session, guild_id, now)
-            config = await digests.get_digest_config(session, guild_id, now)
-            await session.commit()
+        schedule = await self.sender.schedule(guild_id)
         job_id = f"digest:{guild_id}"
-        if config.channel_id is None:
+        if schedule.channel_id is None:
             self.bot.scheduler.remove_job(job_id)
             return
-        at = parse_post_time(config.post_time)
+        at = parse_post_time(schedule.post_time)
         trigger = CronTrigger(
-            day_of_week=config.weekday,
+            day_of_week=schedule.weekday,
             hour=at.hour,
             minute=at.minute,
-            timezone=ZoneInfo(settings.timezone),
+            timezone=ZoneInfo(schedule.timezone),
         )
 
         async def fire() -> None:
@@ -208,14 +200,10 @@ class DigestCog(commands.Cog, name="Digest"):
     async def preview(self, interaction: discord.Interaction) -> None:
         if not interaction.permissions.manage_guild:
             raise app_commands.MissingPermissions(["manage_guild"])
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            digest = await digests.build_digest(
-                session, guild_id_of(interaction), self.bot.clock.now(), self.bot.services.bank
-            )
-            await session.commit()
+        request = await request_of(interaction)
+        digest = await self.sender.preview(request.guild_id)
         await interaction.response.send_message(
-            embed=digest_embed(replace(digest, language=lang)), ephemeral=True
+            embed=digest_embed(replace(digest, language=request.lang)), ephemeral=True
         )
 
 

@@ -16,13 +16,12 @@ from bot import ledger
 from bot.client import AiclubBot, component_guard, send_ephemeral
 from bot.delivery import Kind, Undeliverable
 from bot.errors import UserError
-from bot.guilds import get_settings
 from bot.i18n import t
-from bot.interactions import guild_id_of
+from bot.interactions import Request, request_of
 from bot.ledger import Occurrence
 from bot.mentions import ping_role
 from bot.questions import service
-from bot.questions.bank import Question, QuestionBank
+from bot.questions.daily import Adjusted, DailyQuestions
 from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
 from cogs._question_ui import (
@@ -62,9 +61,9 @@ class Questions(commands.Cog):
         self.reviews = ReviewDesk(self)
 
     @property
-    def bank(self) -> QuestionBank:
-        """The bot's question bank (``bot.services``)."""
-        return self.bot.services.bank
+    def daily(self) -> DailyQuestions:
+        """The daily-question service (``bot.services``)."""
+        return self.bot.services.daily
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(
@@ -86,30 +85,24 @@ class Questions(commands.Cog):
 
     async def rebuild_jobs(self) -> None:
         """A cron job per configured guild and a date job per pending reveal; catch up now."""
-        async with self.bot.db.session() as session:
-            guild_ids = await service.guild_ids_with_daily_channel(session)
+        guild_ids = await self.daily.guilds_with_channel()
         for guild_id in guild_ids:
             await self.schedule_guild(guild_id)
-        async with self.bot.db.session() as session:
-            pending = await service.unrevealed_posts(session)
-        for post in pending:
-            self._schedule_reveal(post.id, post.deadline_at)
+        for pending in await self.daily.pending_reveals():
+            self._schedule_reveal(pending.post_id, pending.deadline_at)
         for guild_id in guild_ids:
             await self.post_if_due(guild_id)
         await self.reveal_due()
 
     async def schedule_guild(self, guild_id: int) -> None:
         """(Re)schedule the guild's daily post at its local time."""
-        async with self.bot.db.session() as session:
-            settings = await get_settings(session, guild_id, self.bot.clock.now())
-            config = await service.get_daily_config(session, guild_id, self.bot.clock.now())
-            await session.commit()
+        schedule = await self.daily.schedule(guild_id)
         job_id = f"questions:daily:{guild_id}"
-        if config.channel_id is None:
+        if schedule.channel_id is None:
             self.bot.scheduler.remove_job(job_id)
             return
-        at = parse_post_time(config.post_time)
-        trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(settings.timezone))
+        at = parse_post_time(schedule.post_time)
+        trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(schedule.timezone))
 
         async def fire() -> None:
             await self.post_if_due(guild_id)
@@ -123,13 +116,9 @@ class Questions(commands.Cog):
         A claimed post is delivered at least once: a transient fault is retried by the sweep,
         a permanent one tells the admins (see ``bot.delivery``).
         """
-        async with self.bot.db.session() as session:
-            claimed = await service.claim_daily_post(
-                session, self.bank, guild_id, self.bot.clock.now(), force=force
-            )
-        if claimed is None:
+        key = await self.daily.claim_post(guild_id, force=force)
+        if key is None:
             return None
-        key = claimed.post.local_date.isoformat()
         return await self.bot.delivery.deliver(Occurrence(guild_id, service.LEDGER_KIND, key))
 
     # ------------------------------------------------------------------ delivery kinds
@@ -142,11 +131,7 @@ class Questions(commands.Cog):
         delivery.register(Kind(service.REVEAL_KIND, self._send_reveal))
 
     async def _plan(self, occurrence: Occurrence) -> service.DailySend:
-        async with self.bot.db.session() as session:
-            plan = await service.daily_send(
-                session, self.bank, occurrence.guild_id, occurrence.key, self.bot.clock.now()
-            )
-            await session.commit()
+        plan = await self.daily.plan(occurrence.guild_id, occurrence.key)
         if plan is None:
             raise Undeliverable(f"no daily post {occurrence.key} to send")
         return plan
@@ -192,21 +177,12 @@ class Questions(commands.Cog):
 
     async def reveal_due(self) -> None:
         """Claim the reveal of every posted post past its deadline, then deliver each."""
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            posts = await service.posts_to_reveal(session, now)
-            keys = [
-                (post.guild_id, key)
-                for post in posts
-                if (key := await service.claim_reveal(session, post.id, now)) is not None
-            ]
-        for guild_id, key in keys:
+        for guild_id, key in await self.daily.claim_due_reveals():
             await self.bot.delivery.deliver(Occurrence(guild_id, service.REVEAL_KIND, key))
 
     async def _send_reveal(self, occurrence: Occurrence) -> int:
         plan = await self._plan(occurrence)
-        async with self.bot.db.session() as session:
-            stats = await service.reveal_stats(session, plan.question, plan.post_id)
+        stats = await self.daily.reveal_stats(plan.question, plan.post_id)
         target = await self.bot.post_channel(plan.thread_id or plan.channel_id)
         message = await target.send(
             embed=reveal_embed(plan.question, stats, plan.language),
@@ -227,37 +203,29 @@ class Questions(commands.Cog):
     # ------------------------------------------------------------------ commands
     @question.command(name="today", description="Show today's question with its Answer button")
     async def today(self, interaction: discord.Interaction) -> None:
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
-            if post is None:
-                raise await service.nothing_to_answer(session, guild_id_of(interaction))
-        if (question := self.bank.get(post.slug)) is None:
-            raise UserError("answer.no_open_question")
+        request = await request_of(interaction)
+        open_now = await self.daily.open_question(request.guild_id)
+        question, lang = open_now.question, request.lang
         await interaction.response.send_message(
-            embed=question_embed(question, lang, deadline=post.deadline_at),
-            view=question_view(question, "post", str(post.id), lang),
+            embed=question_embed(question, lang, deadline=open_now.deadline_at),
+            view=question_view(question, "post", str(open_now.post_id), lang),
             ephemeral=True,
         )
 
     @question.command(name="post", description="Post today's question now if not yet posted")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def post_now(self, interaction: discord.Interaction) -> None:
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            config = await service.get_daily_config(
-                session, guild_id_of(interaction), self.bot.clock.now()
-            )
-            await session.commit()
-        if config.channel_id is None:
+        request = await request_of(interaction)
+        schedule = await self.daily.schedule(request.guild_id)
+        if schedule.channel_id is None:
             raise UserError("daily.no_channel")
         await interaction.response.defer(ephemeral=True)
-        posted = await self.post_if_due(guild_id_of(interaction), force=True)
+        posted = await self.post_if_due(request.guild_id, force=True)
         key = {True: "daily.posted_now", False: "daily.post_failed", None: "daily.already_posted"}[
             posted
         ]
         await interaction.followup.send(
-            t(lang, key, channel=f"<#{config.channel_id}>"), ephemeral=True
+            t(request.lang, key, channel=f"<#{schedule.channel_id}>"), ephemeral=True
         )
 
     @question.command(name="practice", description="A private practice question, any time")
@@ -270,18 +238,15 @@ class Questions(commands.Cog):
         topic: str | None = None,
         difficulty: int | None = None,
     ) -> None:
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            question = await service.next_practice_question(
-                session,
-                self.bank,
-                guild_id_of(interaction),
-                interaction.user.id,
-                self.bot.clock.now(),
-                topic=topic,
-                difficulty=difficulty,
-                seed=f"{interaction.user.id}:{interaction.id}",
-            )
+        request = await request_of(interaction)
+        question = await self.daily.practice_question(
+            request.guild_id,
+            request.user_id,
+            topic=topic,
+            difficulty=difficulty,
+            seed=f"{request.user_id}:{interaction.id}",
+        )
+        lang = request.lang
         await interaction.response.send_message(
             embed=question_embed(question, lang, deadline=None, practice=True),
             view=question_view(question, "practice", question.slug, lang),
@@ -312,43 +277,39 @@ class Questions(commands.Cog):
     ) -> None:
         if member.id == interaction.user.id:
             raise UserError("review.self_adjust")
-        await self._require_expert(interaction)
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            total = await service.adjust_score(
-                session,
-                guild_id_of(interaction),
-                member.id,
-                points,
-                reason,
-                interaction.user.id,
-                self.bot.clock.now(),
-            )
-        told = await self._tell_adjusted(
-            member, guild_id_of(interaction), points, reason.strip(), total
+        request = await request_of(interaction)
+        roles = {role.id for role in getattr(interaction.user, "roles", [])}
+        if not await self.daily.may_change_scores(
+            request.guild_id, roles, interaction.permissions.manage_guild
+        ):
+            raise app_commands.MissingPermissions(["manage_guild"])
+        adjusted = await self.daily.adjust(
+            request.guild_id, member.id, points, reason, request.user_id
         )
+        told = await self._tell_adjusted(member, points, reason.strip(), adjusted)
         text = t(
-            lang, "score.adjusted", member=member.mention, points=f"{points:+g}", total=f"{total:g}"
+            request.lang,
+            "score.adjusted",
+            member=member.mention,
+            points=f"{points:+g}",
+            total=f"{adjusted.total:g}",
         )
         if not told:
-            text += "\n" + t(lang, "score.not_told")
+            text += "\n" + t(request.lang, "score.not_told")
         await interaction.response.send_message(text, ephemeral=True)
 
     async def _tell_adjusted(
-        self, member: discord.Member, guild_id: int, points: float, reason: str, total: float
+        self, member: discord.Member, points: float, reason: str, adjusted: Adjusted
     ) -> bool:
         """DM the member about a manual change, in their server's language; False if it failed
         (closed DMs never fail the command)."""
-        async with self.bot.db.session() as session:
-            lang = (await get_settings(session, guild_id, self.bot.clock.now())).language
-            await session.commit()
         text = t(
-            lang,
+            adjusted.language,
             "score.dm",
             guild=member.guild.name,
             points=f"{points:+g}",
             reason=reason,
-            total=f"{total:g}",
+            total=f"{adjusted.total:g}",
         )
         try:
             await member.send(text, allowed_mentions=discord.AllowedMentions.none())
@@ -357,32 +318,15 @@ class Questions(commands.Cog):
             return False
         return True
 
-    async def _require_expert(self, interaction: discord.Interaction) -> None:
-        if interaction.permissions.manage_guild:
-            return
-        async with self.bot.db.session() as session:
-            config = await service.get_daily_config(
-                session, guild_id_of(interaction), self.bot.clock.now()
-            )
-            await session.commit()
-        roles = getattr(interaction.user, "roles", [])
-        if config.expert_role_id is None or all(r.id != config.expert_role_id for r in roles):
-            raise app_commands.MissingPermissions(["manage_guild"])
-
     # ------------------------------------------------------------------ flows
     async def _open_answer_form(
         self, interaction: discord.Interaction, post_id: int | None
     ) -> None:
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            post = await service.open_post(session, guild_id_of(interaction), self.bot.clock.now())
-            if post is None and post_id is None:
-                raise await service.nothing_to_answer(session, guild_id_of(interaction))
-        if post is None or (post_id is not None and post.id != post_id):
-            raise UserError("answer.question_closed")
-        question = self.bank.get(post.slug)
-        if question is not None and question.type == "choice":
+        request = await request_of(interaction)
+        open_now = await self.daily.open_question(request.guild_id, post_id)
+        if open_now.question.type == "choice":
             raise UserError("answer.use_buttons")
+        lang = request.lang
         await interaction.response.send_modal(
             AnswerModal(
                 t(lang, "answer.form_title"), t(lang, "answer.form_label"), self._submit_text
@@ -390,28 +334,21 @@ class Questions(commands.Cog):
         )
 
     async def _submit_text(self, interaction: discord.Interaction, text: str) -> None:
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            result = await service.submit_answer(
-                session,
-                self.bank,
-                guild_id_of(interaction),
-                interaction.user.id,
-                text,
-                self.bot.clock.now(),
-            )
-        await self._send_result(interaction, result, lang)
+        request = await request_of(interaction)
+        result = await self.daily.answer(request.guild_id, request.user_id, text)
+        await self._send_result(interaction, result, request)
 
     async def _send_result(
-        self, interaction: discord.Interaction, result: service.AnswerResult, lang: str
+        self, interaction: discord.Interaction, result: service.AnswerResult, request: Request
     ) -> None:
+        lang = request.lang
         embed = feedback_embed(
             result.question, result.feedback, lang, reveal_missed=False, result=result
         )
         view = None
         if result.question.type == "short":  # free-text daily answers may be reviewed
             view = await self.reviews.view_for(
-                guild_id_of(interaction), interaction.user.id, result.question.slug, lang
+                request.guild_id, request.user_id, result.question.slug, lang
             )
         if view is None:
             await send_ephemeral(interaction, embed=embed)
@@ -428,35 +365,20 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, post_id: int, selected: set[str]
     ) -> None:
         """An option button of a daily multiple-choice question."""
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            result = await service.submit_choice(
-                session,
-                self.bank,
-                guild_id_of(interaction),
-                interaction.user.id,
-                selected,
-                self.bot.clock.now(),
-                post_id=post_id,
-            )
-        await self._send_result(interaction, result, lang)
+        request = await request_of(interaction)
+        result = await self.daily.choose(request.guild_id, request.user_id, selected, post_id)
+        await self._send_result(interaction, result, request)
 
     @component_guard
     async def practice_clicked(self, interaction: discord.Interaction, slug: str) -> None:
         """Answer button of a practice question: the form, then full feedback."""
-        lang = await self.bot.lang_for(interaction)
-        question = self._practice_question(slug)
+        request = await request_of(interaction)
+        question, lang = self.daily.practice_card(slug), request.lang
 
         async def on_answer(modal_interaction: discord.Interaction, text: str) -> None:
-            async with self.bot.db.session() as session:
-                feedback = await service.practice_answer(
-                    session,
-                    question,
-                    guild_id_of(modal_interaction),
-                    modal_interaction.user.id,
-                    text,
-                    self.bot.clock.now(),
-                )
+            feedback = await self.daily.practise(
+                request.guild_id, modal_interaction.user.id, question, text
+            )
             await send_ephemeral(
                 modal_interaction,
                 embed=feedback_embed(question, feedback, lang, reveal_missed=True),
@@ -471,26 +393,12 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, slug: str, selected: set[str]
     ) -> None:
         """An option button of a practice multiple-choice question."""
-        lang = await self.bot.lang_for(interaction)
-        question = self._practice_question(slug)
-        async with self.bot.db.session() as session:
-            feedback = await service.practice_answer(
-                session,
-                question,
-                guild_id_of(interaction),
-                interaction.user.id,
-                selected,
-                self.bot.clock.now(),
-            )
+        request = await request_of(interaction)
+        question = self.daily.practice_card(slug)
+        feedback = await self.daily.practise(request.guild_id, request.user_id, question, selected)
         await send_ephemeral(
-            interaction, embed=feedback_embed(question, feedback, lang, reveal_missed=True)
+            interaction, embed=feedback_embed(question, feedback, request.lang, reveal_missed=True)
         )
-
-    def _practice_question(self, slug: str) -> Question:
-        question = self.bank.get(slug)
-        if question is None:
-            raise UserError("questions.unknown_slug", value=slug)
-        return question
 
 
 async def setup(bot: AiclubBot) -> None:

@@ -28,7 +28,7 @@ from bot.db.questions import Answer, LeaderboardPoints, QuestionPost
 from bot.delivery import Delivery, Kind, Undeliverable
 from bot.errors import UserError
 from bot.events.service import rsvp_counts, upcoming_events
-from bot.guilds import get_settings
+from bot.guilds import get_settings, read_settings
 from bot.ledger import Occurrence
 from bot.questions.bank import QuestionBank
 from bot.questions.leaderboard import leaderboard_page
@@ -280,7 +280,7 @@ async def build_digest(
     session: AsyncSession, guild_id: int, now: datetime, bank: QuestionBank | None
 ) -> Digest:
     """The digest of the guild-local week containing ``now`` (reads only)."""
-    settings = await get_settings(session, guild_id, now)
+    settings = await read_settings(session, guild_id, now)
     this_monday = monday_of(local_date(now, ZoneInfo(settings.timezone)))
     last_monday = this_monday - timedelta(days=7)
     last, before = week_key(last_monday), week_key(last_monday - timedelta(days=7))
@@ -311,6 +311,16 @@ class ClaimedDigest:
     guild_id: int
     week: str
     channel_id: int
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    """When and where a guild's digest goes out (weekday 0 is Monday)."""
+
+    channel_id: int | None
+    weekday: int
+    post_time: str
+    timezone: str
 
 
 async def claim_digest(
@@ -361,6 +371,26 @@ class DigestSender:
         self.delivery = delivery or Delivery(db, clock, _nobody)
         self.delivery.register(Kind(LEDGER_KIND, self._deliver))
 
+    async def guilds(self) -> list[int]:
+        """Every guild with a digest channel."""
+        async with self.db.session() as session:
+            return await guild_ids_with_digest(session)
+
+    async def schedule(self, guild_id: int) -> DigestSchedule:
+        """When and where the guild's digest goes out (writes nothing)."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            settings = await read_settings(session, guild_id, now)
+            config = await read_digest_config(session, guild_id, now)
+        return DigestSchedule(
+            config.channel_id, config.weekday, config.post_time, settings.timezone
+        )
+
+    async def preview(self, guild_id: int) -> Digest:
+        """This week's digest as it would be posted now."""
+        async with self.db.session() as session:
+            return await build_digest(session, guild_id, self.clock.now(), self.bank)
+
     async def run(self, guild_id: int) -> bool:
         """Post the guild's digest if it is due and not claimed yet; True if it was posted."""
         async with self.db.session() as session:
@@ -379,7 +409,6 @@ class DigestSender:
                 )
             )
             digest = await build_digest(session, occurrence.guild_id, self.clock.now(), self.bank)
-            await session.commit()
         if channel_id is None:
             raise Undeliverable(f"digest {occurrence.key} has no channel")
         async with self.limiter.slot():

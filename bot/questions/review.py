@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -334,6 +335,12 @@ async def record_request(
 
 
 # ---------------------------------------------------------------------------- deciding
+def is_expert(expert_role_id: int | None, role_ids: Iterable[int], manage_guild: bool) -> bool:
+    """Whether a member may adjust scores and decide reviews: Manage Server, or the guild's
+    expert role."""
+    return manage_guild or (expert_role_id is not None and expert_role_id in set(role_ids))
+
+
 async def _request_for(
     session: AsyncSession,
     guild_id: int,
@@ -345,7 +352,7 @@ async def _request_for(
     """The pending request of ``answer_id`` if ``expert_id`` may decide it; else UserError."""
     config = await session.get(DailyConfig, guild_id)
     expert_role = config.expert_role_id if config else None
-    if not manage_guild and (expert_role is None or expert_role not in role_ids):
+    if not is_expert(expert_role, role_ids, manage_guild):
         if expert_role is None:
             raise UserError("review.not_expert_no_role")
         raise UserError("review.not_expert", role=f"<@&{expert_role}>")

@@ -29,7 +29,7 @@ from bot.db.questions import (
 )
 from bot.db.upsert import upsert_add
 from bot.errors import UserError
-from bot.guilds import get_settings
+from bot.guilds import get_settings, read_settings
 from bot.i18n import LANGUAGES
 from bot.ledger import Occurrence
 from bot.questions.answer_text import AnswerTextError, clean_answer_text
@@ -268,8 +268,8 @@ async def daily_send(
     question = bank.get(post.slug) if post is not None else None
     if post is None or question is None or post.channel_id is None:
         return None
-    settings = await get_settings(session, guild_id, now)
-    config = await get_daily_config(session, guild_id, now)
+    settings = await read_settings(session, guild_id, now)
+    config = await read_daily_config(session, guild_id, now)
     return DailySend(
         post.id,
         post.local_date,
@@ -448,6 +448,7 @@ def _text_or_error(text: str) -> str:
 
 
 async def _guild_day(session: AsyncSession, guild_id: int, now: datetime) -> date:
+    """Today in the guild's timezone, for a change (its settings row is created if new)."""
     settings = await get_settings(session, guild_id, now)
     return local_date(now, ZoneInfo(settings.timezone))
 
