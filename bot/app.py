@@ -37,10 +37,11 @@ class Services:
 
 
 def default_ml_backend(config: MlConfig) -> Backend:
-    """The TensorFlow backend (imports TensorFlow only when the first model loads)."""
-    from bot.ml.tf_backend import TfBackend
+    """LiteRT for models whose card vouches for a ``.tflite``, TensorFlow for the rest
+    (nothing heavy is imported before the first model loads)."""
+    from bot.ml.litert_backend import serving_backend
 
-    return TfBackend(config.intra_op_threads, config.inter_op_threads)
+    return serving_backend(config.intra_op_threads, config.inter_op_threads)
 
 
 def shipped_bank() -> QuestionBank:

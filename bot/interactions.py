@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
+from bot.errors import UserError
 from bot.i18n import pick_lang
 
 if TYPE_CHECKING:
@@ -34,6 +36,18 @@ def guild_id_of(interaction: discord.Interaction[Any]) -> int:
 def client_of(interaction: discord.Interaction[Any]) -> AiclubBot:
     """The aiclub bot that received ``interaction`` (the only client that registers handlers)."""
     return cast("AiclubBot", interaction.client)
+
+
+CogT = TypeVar("CogT", bound=commands.Cog)
+
+
+def cog_for(interaction: discord.Interaction[Any], cog_type: type[CogT]) -> CogT:
+    """The loaded cog that handles a persistent button or menu; a polite UserError when that
+    part of the bot is switched off (the component outlives its cog)."""
+    cog = client_of(interaction).get_cog(cog_type.__cog_name__)
+    if not isinstance(cog, cog_type):
+        raise UserError("errors.switched_off")
+    return cog
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import ManualClock
 
@@ -30,6 +32,33 @@ class Scheduler(Protocol):
     def job_ids(self) -> list[str]: ...
     def start(self) -> None: ...
     def shutdown(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A guild's wall-clock time for a repeating post: ``HH:MM`` in ``timezone``, every day
+    or on ``weekday`` (0 is Monday)."""
+
+    post_time: str
+    timezone: str
+    weekday: int | None = None
+
+
+def schedule_local_cron(
+    scheduler: Scheduler, job_id: str, when: LocalTime | None, fire: JobFunc
+) -> None:
+    """(Re)schedule ``fire`` at ``when`` (DST-aware, in the guild's zone); None removes it."""
+    if when is None:
+        scheduler.remove_job(job_id)
+        return
+    at = time.fromisoformat(when.post_time)
+    trigger = CronTrigger(
+        day_of_week=when.weekday,
+        hour=at.hour,
+        minute=at.minute,
+        timezone=ZoneInfo(when.timezone),
+    )
+    scheduler.add_job(job_id, trigger, fire)
 
 
 class LiveScheduler:

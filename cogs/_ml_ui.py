@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
+from bot.client import component_guard
 from bot.formatting import discord_timestamp
 from bot.i18n import t
-from bot.interactions import client_of
+from bot.interactions import cog_for
 from bot.ml.cards import ModelCard
 from bot.ml.jobs import Morph, Prediction
 from bot.ml.requests import MorphRequest, SampleRequest
+from cogs._style import BRAND, DANGER, MUTED, SUCCESS
 
 if TYPE_CHECKING:
     from cogs.ml import ML
 
-BLUE, GREEN, RED, GREY = 0x5865F2, 0x57F287, 0xED4245, 0x99AAB5
 GAN_ACTIONS = ("reroll", "pick", "digit", "details")
 
 
@@ -29,7 +30,7 @@ def sample_embed(request: SampleRequest, version: str, filename: str, lang: str)
     """The embed around a /gan sample grid: seed and model version, image attached."""
     key = "gan.description_mixed" if request.digit is None else "gan.description_digit"
     embed = discord.Embed(
-        title=t(lang, "gan.title"), color=BLUE,
+        title=t(lang, "gan.title"), color=BRAND,
         description=t(lang, key, count=request.count, digit=request.digit, seed=request.seed),
     )  # fmt: skip
     embed.add_field(name=t(lang, "gan.seed"), value=f"`{request.seed}`")
@@ -44,7 +45,7 @@ def details_embed(
     request: SampleRequest, version: str, current: str | None, lang: str
 ) -> discord.Embed:
     """Every parameter of a picture and the command that draws it again."""
-    embed = discord.Embed(title=t(lang, "gan.details_title"), color=BLUE)
+    embed = discord.Embed(title=t(lang, "gan.details_title"), color=BRAND)
     embed.add_field(name=t(lang, "gan.count"), value=str(request.count))
     embed.add_field(name=t(lang, "gan.digit"), value=_digit_text(request, lang))
     embed.add_field(name=t(lang, "gan.seed"), value=f"`{request.seed}`")
@@ -58,7 +59,7 @@ def details_embed(
 def morph_embed(request: MorphRequest, morph: Morph, filename: str, lang: str) -> discord.Embed:
     """The embed around a /gan interpolate animation."""
     embed = discord.Embed(
-        title=t(lang, "gan.morph_title", start=request.start, end=request.end), color=BLUE,
+        title=t(lang, "gan.morph_title", start=request.start, end=request.end), color=BRAND,
         description=t(lang, "gan.morph_description", start=request.start, end=request.end,
                       steps=request.steps, seed=request.seed,
                       method=t(lang, f"gan.method_{morph.method}")),
@@ -78,7 +79,7 @@ def prediction_embed(prediction: Prediction, filename: str, lang: str) -> discor
     """
     label, probability = prediction.top[0]
     if prediction.not_digit is not None:
-        embed = discord.Embed(title=t(lang, "cnn.not_digit_title"), color=GREY)
+        embed = discord.Embed(title=t(lang, "cnn.not_digit_title"), color=MUTED)
         embed.description = "\n".join(
             (
                 t(lang, f"cnn.not_digit_{prediction.not_digit}"),
@@ -93,7 +94,7 @@ def prediction_embed(prediction: Prediction, filename: str, lang: str) -> discor
     correct = prediction.truth is None or prediction.truth == label
     embed = discord.Embed(
         title=t(lang, "cnn.title", label=label, probability=f"{probability:.1%}"),
-        color=GREEN if correct else RED,
+        color=SUCCESS if correct else DANGER,
     )
     lines = [f"**{name}** — {p:.1%}" for name, p in prediction.top]
     embed.add_field(name=t(lang, "cnn.top"), value="\n".join(lines))
@@ -181,7 +182,7 @@ def cards_embed(
     title: str, cards: dict[str, ModelCard | str], loaded: list[str], lang: str
 ) -> discord.Embed:
     """One field per model (by name): its card, or why it is not served and how to fix that."""
-    embed = discord.Embed(title=title, color=BLUE)
+    embed = discord.Embed(title=title, color=BRAND)
     for name, card in list(cards.items())[:25]:  # an embed holds 25 fields
         kind, _, dataset = name.partition("-")
         command, label = f"aiclub train {kind}", t(lang, f"ml.kind_{kind}")
@@ -198,10 +199,11 @@ def cards_embed(
 
 
 # ---------------------------------------------------------------------------- components
-def _cog(interaction: discord.Interaction) -> ML:
-    cog = client_of(interaction).get_cog("ML")
-    assert cog is not None
-    return cast("ML", cog)
+def ml_cog(interaction: discord.Interaction) -> ML:
+    """The ML cog, for a persistent component (politely refused if it is unloaded)."""
+    from cogs.ml import ML  # imported here: that module imports this one
+
+    return cog_for(interaction, ML)
 
 
 class GanButton(
@@ -238,8 +240,9 @@ class GanButton(
         request = SampleRequest(int(match["count"]), digit, int(match["seed"]))
         return cls(match["action"], request, match["version"])
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).gan_button(interaction, self.action, self.request, self.version)
+        await ml_cog(interaction).gan_button(interaction, self.action, self.request, self.version)
 
 
 def sample_view(request: SampleRequest, version: str, lang: str) -> discord.ui.View:

@@ -5,23 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import discord
 
+from bot.client import component_guard
 from bot.formatting import discord_timestamp
 from bot.i18n import t
-from bot.interactions import client_of
+from bot.interactions import client_of, cog_for
 from bot.questions.bank import Question
 from bot.questions.points import streak_bonus
 from bot.questions.scoring import MISCONCEPTION_PENALTY, Feedback, PointResult
 from bot.questions.service import FULL_SCORE, AnswerResult, RevealStats
 from bot.questions.topics import TOPICS
+from cogs._style import BRAND, MUTED, SUCCESS
 
 if TYPE_CHECKING:
     from cogs.questions import Questions
 
-BLUE, GREEN, GREY = 0x5865F2, 0x57F287, 0x99AAB5
 BAR_WIDTH = 12
 STARS = {1: "★☆☆", 2: "★★☆", 3: "★★★"}
 
@@ -48,7 +49,7 @@ def question_embed(
     if closed:
         title = t(lang, "question.closed_title")
     embed = discord.Embed(
-        title=title, description=question.prompt.get(lang), color=GREY if closed else BLUE
+        title=title, description=question.prompt.get(lang), color=MUTED if closed else BRAND
     )
     embed.add_field(
         name=t(other(lang), "question.translation"),
@@ -85,7 +86,7 @@ def feedback_embed(
     ``reveal_missed`` shows everything (practice): missed points, correct options, reference."""
     embed = discord.Embed(
         title=t(lang, "feedback.title", score=f"{feedback.score:g}"),
-        color=GREEN if feedback.score >= 6 else BLUE,
+        color=SUCCESS if feedback.score >= 6 else BRAND,
     )
     if feedback.reason:
         embed.description = t(lang, f"feedback.reason.{feedback.reason}")
@@ -194,7 +195,7 @@ def reveal_embed(question: Question, stats: RevealStats, lang: str) -> discord.E
     """The reveal: reference answer, key points (choice: the correct options), answer count,
     score distribution (choice: picks per option), who answered first and best, most missed."""
     embed = discord.Embed(
-        title=t(lang, "reveal.title"), color=GREEN, description=question.prompt.get(lang)
+        title=t(lang, "reveal.title"), color=SUCCESS, description=question.prompt.get(lang)
     )
     embed.add_field(
         name=t(lang, "feedback.reference"),
@@ -290,10 +291,11 @@ def clip_lines(lines: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------- components
-def _cog(interaction: discord.Interaction) -> Questions:
-    cog = client_of(interaction).get_cog("Questions")
-    assert cog is not None
-    return cast("Questions", cog)
+def questions_cog(interaction: discord.Interaction) -> Questions:
+    """The Questions cog, for a persistent component (politely refused if it is unloaded)."""
+    from cogs.questions import Questions  # imported here: that module imports this one
+
+    return cog_for(interaction, Questions)
 
 
 Target = Literal["post", "practice"]
@@ -327,11 +329,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"aiclub
     ) -> Self:
         return cls(_target(match), match["ref"])
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.target == "post":
-            await _cog(interaction).answer_clicked(interaction, int(self.ref))
+            await questions_cog(interaction).answer_clicked(interaction, int(self.ref))
         else:
-            await _cog(interaction).practice_clicked(interaction, self.ref)
+            await questions_cog(interaction).practice_clicked(interaction, self.ref)
 
 
 class ChoiceButton(
@@ -356,8 +359,9 @@ class ChoiceButton(
     ) -> Self:
         return cls(_target(match), match["ref"], match["option"])
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        cog = questions_cog(interaction)
         if self.target == "post":
             await cog.choice_clicked(interaction, int(self.ref), {self.option})
         else:
@@ -392,10 +396,11 @@ class ChoiceSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"aiclub
     ) -> Self:
         return cls(_target(match), match["ref"])
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
         values = interaction.data.get("values", []) if interaction.data is not None else []
         selected = set(values) if isinstance(values, list) else set()
-        cog = _cog(interaction)
+        cog = questions_cog(interaction)
         if self.target == "post":
             await cog.choice_clicked(interaction, int(self.ref), selected)
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
@@ -23,6 +23,8 @@ from bot.i18n import t
 from bot.interactions import client_of, guild_id_of
 from bot.questions import review
 from bot.questions.review import Card, Decision, Outcome
+from cogs._question_ui import questions_cog
+from cogs._style import BRAND, ORANGE, SUCCESS
 
 if TYPE_CHECKING:
     from bot.client import AiclubBot
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
-BLUE, GREEN, ORANGE = 0x5865F2, 0x57F287, 0xE67E22
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -93,7 +94,7 @@ def card_embed(card: Card, outcome: Outcome | None = None) -> discord.Embed:
     lang = card.lang
     question = card.question
     prompt = question.prompt.get(lang)
-    color = BLUE if outcome is None else GREEN if outcome.status == review.CONFIRMED else ORANGE
+    color = BRAND if outcome is None else SUCCESS if outcome.status == review.CONFIRMED else ORANGE
     answer = _quote(card.text, max(300, 3300 - len(prompt)))
     description = (
         f"**{t(lang, 'review.card_question')}:** {prompt}\n\n"
@@ -159,7 +160,7 @@ def dm_embed(decision: Decision) -> discord.Embed:
     embed = discord.Embed(
         title=t(lang, "review.dm_title"),
         description=text,
-        color=GREEN if outcome.status == review.CONFIRMED else ORANGE,
+        color=SUCCESS if outcome.status == review.CONFIRMED else ORANGE,
     )
     embed.add_field(
         name=t(lang, "review.card_question"),
@@ -170,12 +171,6 @@ def dm_embed(decision: Decision) -> discord.Embed:
 
 
 # ---------------------------------------------------------------------------- components
-def _cog(interaction: discord.Interaction) -> Questions:
-    cog = client_of(interaction).get_cog("Questions")
-    assert cog is not None
-    return cast("Questions", cog)
-
-
 class AskReviewButton(
     discord.ui.DynamicItem[discord.ui.Button], template=r"aiclub:review:ask:(?P<answer>\d+)"
 ):
@@ -199,8 +194,9 @@ class AskReviewButton(
     ) -> Self:
         return cls(int(match["answer"]))
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).reviews.ask_clicked(interaction, self.answer_id)
+        await questions_cog(interaction).reviews.ask_clicked(interaction, self.answer_id)
 
 
 class ReviewDecisionButton(
@@ -224,8 +220,11 @@ class ReviewDecisionButton(
     ) -> Self:
         return cls(match["action"], int(match["answer"]))
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).reviews.decide_clicked(interaction, self.answer_id, self.action)
+        await questions_cog(interaction).reviews.decide_clicked(
+            interaction, self.answer_id, self.action
+        )
 
 
 def ask_view(answer_id: int, lang: str) -> discord.ui.View:

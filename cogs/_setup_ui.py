@@ -14,6 +14,7 @@ from bot.formatting import discord_timestamp
 from bot.i18n import LANGUAGES, t
 from bot.onboarding import Blocker, Overview, SetupChoice, blockers, next_post_at
 from bot.questions.topics import TOPICS
+from cogs._style import BRAND, SUCCESS, WARNING
 
 # The channel settings, in the order of the form's steps, and the roles of the last step.
 STEPS: tuple[tuple[str, ...], ...] = (("daily", "digest", "events"), ("alerts", "review"), ())
@@ -109,7 +110,7 @@ def settings_embed(
             _mention("#", view.alerts_channel_id, t(lang, "config.alerts_owner_dm")),
         ),
     )
-    embed = discord.Embed(title=t(lang, title_key), color=0xFAA61A if found else 0x57F287)
+    embed = discord.Embed(title=t(lang, title_key), color=WARNING if found else SUCCESS)
     lines = [t(lang, "config.attention", count=len(found)) if found else t(lang, "config.all_set")]
     lines.append(_first_question(lang, view, now))
     embed.description = "\n".join(lines)
@@ -227,7 +228,7 @@ class SetupView(discord.ui.View):
         return discord.Embed(
             title=t(self.lang, "setup.title"),
             description=f"{text}\n\n{note}" if note else text,
-            color=0x5865F2,
+            color=BRAND,
         )
 
     def render(self) -> None:

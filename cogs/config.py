@@ -24,6 +24,7 @@ from cogs._setup_ui import (
     settings_embed,
     usable_in,
 )
+from cogs._style import BRAND
 
 LANGUAGE_CHOICES = [
     app_commands.Choice(name="English", value="en"),
@@ -135,7 +136,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         )
         lang, now = request.lang_with(view.language), request.now
         none = t(lang, "daily.none")
-        embed = discord.Embed(title=t(lang, "daily.settings_title"), color=0x5865F2)
+        embed = discord.Embed(title=t(lang, "daily.settings_title"), color=BRAND)
         embed.add_field(
             name=t(lang, "daily.channel"),
             value=f"<#{view.daily_channel_id}>" if view.daily_channel_id else none,
@@ -204,7 +205,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
         )
         lang = request.lang
         none = t(lang, "daily.none")
-        embed = discord.Embed(title=t(lang, "events.settings_title"), color=0x5865F2)
+        embed = discord.Embed(title=t(lang, "events.settings_title"), color=BRAND)
         embed.add_field(
             name=t(lang, "events.settings_channel"),
             value=f"<#{view.events_channel_id}>"
@@ -248,7 +249,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             post_time=_time_of_day(time),
         )
         lang = request.lang
-        embed = discord.Embed(title=t(lang, "digest.settings_title"), color=0x5865F2)
+        embed = discord.Embed(title=t(lang, "digest.settings_title"), color=BRAND)
         embed.add_field(
             name=t(lang, "digest.settings_channel"),
             value=f"<#{view.digest_channel_id}>"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import discord
-from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -19,13 +17,12 @@ from bot.events.digest import ClaimedDigest, Digest, DigestSender
 from bot.i18n import t
 from bot.interactions import request_of
 from bot.ledger import Occurrence
-from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
 from bot.ratelimit import RateLimiter
+from bot.scheduling import schedule_local_cron
 from cogs._event_ui import when_text
 from cogs._question_ui import clip_lines
-
-BLUE = 0x5865F2
+from cogs._style import BRAND
 
 
 def _points(value: float) -> str:
@@ -61,7 +58,7 @@ def digest_embed(digest: Digest) -> discord.Embed:
         return t(lang, "profile.anonymous") if user_id in digest.hidden else f"<@{user_id}>"
 
     embed = discord.Embed(
-        title=t(lang, "digest.title", week=week_range(lang, digest.monday)), color=BLUE
+        title=t(lang, "digest.title", week=week_range(lang, digest.monday)), color=BRAND
     )
     if digest.empty:
         embed.description = t(lang, "digest.quiet")
@@ -170,22 +167,11 @@ class DigestCog(commands.Cog, name="Digest"):
     async def schedule_guild(self, guild_id: int) -> None:
         """(Re)schedule the guild's digest at its local weekday and time."""
         schedule = await self.sender.schedule(guild_id)
-        job_id = f"digest:{guild_id}"
-        if schedule.channel_id is None:
-            self.bot.scheduler.remove_job(job_id)
-            return
-        at = parse_post_time(schedule.post_time)
-        trigger = CronTrigger(
-            day_of_week=schedule.weekday,
-            hour=at.hour,
-            minute=at.minute,
-            timezone=ZoneInfo(schedule.timezone),
-        )
 
         async def fire() -> None:
             await self.sender.run(guild_id)
 
-        self.bot.scheduler.add_job(job_id, trigger, fire)
+        schedule_local_cron(self.bot.scheduler, f"digest:{guild_id}", schedule.local_time, fire)
 
     async def _send(self, claimed: ClaimedDigest, digest: Digest) -> int:
         channel = await self.bot.post_channel(claimed.channel_id)

@@ -15,6 +15,7 @@ from bot.formatting import human_duration
 from bot.help import help_sections
 from bot.i18n import t
 from bot.questions import semantic
+from cogs._style import BRAND
 
 
 class General(commands.Cog):
@@ -27,7 +28,7 @@ class General(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         lang = await self.bot.lang_for(interaction)
         embed = discord.Embed(
-            title=t(lang, "help.title"), description=t(lang, "help.intro"), color=0x5865F2
+            title=t(lang, "help.title"), description=t(lang, "help.intro"), color=BRAND
         )
         embed.add_field(name=t(lang, "help.start_title"), value=t(lang, "help.start"), inline=False)
         for section in help_sections(self.bot.tree.get_commands(), lang):
@@ -56,7 +57,7 @@ class General(commands.Cog):
             )
         )
         tf_loaded = "tensorflow" in sys.modules
-        embed = discord.Embed(title=t(lang, "about.title"), color=0x5865F2)
+        embed = discord.Embed(title=t(lang, "about.title"), color=BRAND)
         embed.add_field(name=t(lang, "about.version"), value=__version__)
         embed.add_field(
             name=t(lang, "about.uptime"),

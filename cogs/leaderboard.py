@@ -12,12 +12,12 @@ from discord.ext import commands
 from bot.client import AiclubBot, component_guard, send_ephemeral
 from bot.errors import UserError
 from bot.i18n import t
-from bot.interactions import client_of, guild_id_of
+from bot.interactions import cog_for, guild_id_of
 from bot.questions import leaderboard as boards
 from bot.questions import profile as profiles
 from bot.questions.topics import TOPICS
+from cogs._style import BRAND, GOLD
 
-GOLD, BLUE = 0xF1C40F, 0x5865F2
 NO_PINGS = discord.AllowedMentions.none()
 PERIOD_CHOICES = [
     app_commands.Choice(name="This week", value="week"),
@@ -71,9 +71,9 @@ class PageButton(
             match["period"], match["topic"] or None, int(match["page"]), int(match["viewer"])
         )
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = client_of(interaction).get_cog("Leaderboard")
-        assert isinstance(cog, Leaderboard)
+        cog = cog_for(interaction, Leaderboard)
         await cog.page_clicked(interaction, self.period, self.topic, self.page, self.viewer_id)
 
 
@@ -100,9 +100,9 @@ class ShareButton(
     ) -> Self:
         return cls(match["period"], match["topic"] or None, int(match["page"]))
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = client_of(interaction).get_cog("Leaderboard")
-        assert isinstance(cog, Leaderboard)
+        cog = cog_for(interaction, Leaderboard)
         await cog.share_clicked(interaction, self.period, self.topic, self.page)
 
 
@@ -179,7 +179,7 @@ def board_view(
 # ---------------------------------------------------------------------------- profile
 def profile_embed(lang: str, name: str, data: profiles.Profile) -> discord.Embed:
     """Points, rank, streaks, counts, averages by topic and the weakest topic."""
-    embed = discord.Embed(title=t(lang, "profile.title", name=name), color=BLUE)
+    embed = discord.Embed(title=t(lang, "profile.title", name=name), color=BRAND)
     rank = (
         t(lang, "profile.rank_value", rank=data.rank) if data.rank else t(lang, "profile.unranked")
     )
@@ -236,10 +236,8 @@ class Leaderboard(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
+        # Kept after an unload, so old buttons answer that this part is switched off.
         self.bot.add_dynamic_items(PageButton, ShareButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(PageButton, ShareButton)
 
     @app_commands.command(name="leaderboard", description="Top members by points, with your rank")
     @app_commands.describe(

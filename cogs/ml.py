@@ -84,17 +84,17 @@ class ML(commands.Cog):
         return self.bot.services.inference
 
     async def cog_load(self) -> None:
+        # Kept after an unload, so old buttons answer that this part is switched off.
         self.bot.add_dynamic_items(GanButton)
         if self.bot.settings.preload_models:
             self._preload = asyncio.create_task(self._preload_models())
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(GanButton)
         if self._preload is not None:
             self._preload.cancel()
 
     async def _preload_models(self) -> None:
-        """Once the bot is ready, start loading TensorFlow and the models in the worker."""
+        """Once the bot is ready, start loading the models in the worker."""
         await self.bot.wait_until_ready()
         self.service.start_loading()
 
@@ -316,5 +316,5 @@ def _card_for(models: ModelSet | None, version: str) -> ModelCard | None:
 
 
 async def setup(bot: AiclubBot) -> None:
-    """Extension entry point: TensorFlow and the models load later, off the loop."""
+    """Extension entry point: the models load later, off the loop."""
     await bot.add_cog(ML(bot))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import discord
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from discord import app_commands
 from discord.ext import commands
@@ -22,8 +20,8 @@ from bot.ledger import Occurrence
 from bot.mentions import ping_role
 from bot.questions import service
 from bot.questions.daily import Adjusted, DailyQuestions
-from bot.questions.schedule import parse_post_time
 from bot.questions.topics import TOPICS
+from bot.scheduling import schedule_local_cron
 from cogs._question_ui import (
     AnswerButton,
     AnswerModal,
@@ -66,16 +64,12 @@ class Questions(commands.Cog):
         return self.bot.services.daily
 
     async def cog_load(self) -> None:
+        # Kept after an unload, so old buttons answer that this part is switched off.
         self.bot.add_dynamic_items(
             AnswerButton, ChoiceButton, ChoiceSelect, AskReviewButton, ReviewDecisionButton
         )
         self._register_kinds()
         await self.rebuild_jobs()
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(
-            AnswerButton, ChoiceButton, ChoiceSelect, AskReviewButton, ReviewDecisionButton
-        )
 
     # ------------------------------------------------------------------ scheduling
     @commands.Cog.listener()
@@ -97,17 +91,13 @@ class Questions(commands.Cog):
     async def schedule_guild(self, guild_id: int) -> None:
         """(Re)schedule the guild's daily post at its local time."""
         schedule = await self.daily.schedule(guild_id)
-        job_id = f"questions:daily:{guild_id}"
-        if schedule.channel_id is None:
-            self.bot.scheduler.remove_job(job_id)
-            return
-        at = parse_post_time(schedule.post_time)
-        trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(schedule.timezone))
 
         async def fire() -> None:
             await self.post_if_due(guild_id)
 
-        self.bot.scheduler.add_job(job_id, trigger, fire)
+        schedule_local_cron(
+            self.bot.scheduler, f"questions:daily:{guild_id}", schedule.local_time, fire
+        )
 
     async def post_if_due(self, guild_id: int, *, force: bool = False) -> bool | None:
         """Claim and publish the guild's post if due (or forced): None if there was nothing

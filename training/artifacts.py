@@ -68,17 +68,22 @@ def save_model(model: keras.Model, path: Path) -> str:
     return digest
 
 
-def write_json(data: dict[str, Any], path: Path) -> None:
-    """Write ``data`` as indented JSON to ``path`` atomically."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".json")
+def write_bytes(data: bytes, path: Path) -> str:
+    """Write ``data`` to ``path`` atomically (mode 0644); returns its SHA-256."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp_name, FILE_MODE)
         os.replace(tmp_name, path)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Write ``data`` as indented JSON to ``path`` atomically."""
+    write_bytes((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), path)
 
 
 def load_model(path: Path) -> keras.Model:

@@ -64,10 +64,15 @@ def _input(data: Dataset) -> dict[str, Any]:
 
 
 def _common(
-    kind: str, data: Dataset, weights_digest: str, file_sha256: str, training: dict[str, Any]
+    kind: str,
+    data: Dataset,
+    weights_digest: str,
+    file_sha256: str,
+    training: dict[str, Any],
+    tflite: dict[str, Any] | None,
 ) -> dict[str, Any]:
     name = f"{kind}-{data.name}"
-    return {
+    card = {
         "card_format": CARD_FORMAT,
         "name": name,
         "kind": kind,
@@ -83,6 +88,9 @@ def _common(
         },
         "library_versions": library_versions(),
     }
+    if tflite is not None:  # the LiteRT conversion the bot serves (training.convert)
+        card["tflite"] = tflite
+    return card
 
 
 def cnn_card(
@@ -94,13 +102,15 @@ def cnn_card(
     metrics: dict[str, Any],
     gates: dict[str, bool],
     uploads: dict[str, Any] | None = None,
+    tflite: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Card of a trained classifier (``weights_digest``: SHA-256 of its weights).
 
-    ``uploads``: the out-of-distribution check and the evaluation-set figures, when measured.
+    ``uploads``: the out-of-distribution check and the evaluation-set figures, when measured;
+    ``tflite``: its LiteRT conversion (``training.convert.write_tflite``).
     """
     card = {
-        **_common("cnn", data, weights_digest, file_sha256, training),
+        **_common("cnn", data, weights_digest, file_sha256, training, tflite),
         "usage": "logits = model(images, training=False); probabilities = softmax(logits)",
         "input_kind": INPUT_KINDS.get(data.name, "photo"),
         "input": _input(data),
@@ -129,10 +139,11 @@ def gan_card(
     metrics: dict[str, Any],
     gates: dict[str, bool],
     metrics_cnn: str,
+    tflite: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Card of a trained conditional generator (``metrics_cnn`` names the scoring CNN)."""
     return {
-        **_common("gan", data, weights_digest, file_sha256, training),
+        **_common("gan", data, weights_digest, file_sha256, training, tflite),
         "usage": (
             "images = generator([z, label], training=False); "
             "pixels = bot.ml.preprocess.to_uint8(images)"

@@ -1,4 +1,4 @@
-"""``aiclub train cnn|gan`` and ``aiclub evaluate cnn|gan PATH``.
+"""``aiclub train cnn|gan``, ``aiclub evaluate cnn|gan PATH`` and ``aiclub convert PATH``.
 
 Cheap to import: TensorFlow and the training modules load inside the handlers.
 """
@@ -40,6 +40,12 @@ def register(subparsers: Any) -> None:
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.set_defaults(handler=_evaluate)
 
+    convert = subparsers.add_parser(
+        "convert", help="(re)write the LiteRT .tflite of a trained model and record it in its card"
+    )
+    convert.add_argument("path", type=Path, help="the .keras model file (its card beside it)")
+    convert.set_defaults(handler=_convert)
+
 
 def _train(args: argparse.Namespace) -> int:
     from training import artifacts
@@ -57,18 +63,23 @@ def _train(args: argparse.Namespace) -> int:
 
     epochs = args.epochs or pipeline.default_epochs(args.kind, data.name)
     verbose = 1 if sys.stdout.isatty() else 2
-    if args.kind == "cnn":
-        _say(f"Training the CNN on {_describe(data)} for {epochs} epochs (seed {args.seed})")
-        _, card = pipeline.train_cnn_and_save(
-            data, epochs=epochs, seed=args.seed, out_dir=out_dir, verbose=verbose
-        )
-    else:
-        cnn, cnn_version = _cnn_for_gan(data, out_dir, args.seed, verbose)
-        _say(f"Training the GAN on {_describe(data)} for {epochs} epochs (seed {args.seed})")
-        _, card = pipeline.train_gan_and_save(
-            data, cnn, metrics_cnn=cnn_version, epochs=epochs, seed=args.seed,
-            out_dir=out_dir, verbose=verbose,
-        )  # fmt: skip
+    try:
+        if args.kind == "cnn":
+            _say(f"Training the CNN on {_describe(data)} for {epochs} epochs (seed {args.seed})")
+            _, card = pipeline.train_cnn_and_save(
+                data, epochs=epochs, seed=args.seed, out_dir=out_dir, verbose=verbose
+            )
+        else:
+            cnn, cnn_version = _cnn_for_gan(data, out_dir, args.seed, verbose)
+            _say(f"Training the GAN on {_describe(data)} for {epochs} epochs (seed {args.seed})")
+            _, card = pipeline.train_gan_and_save(
+                data, cnn, metrics_cnn=cnn_version, epochs=epochs, seed=args.seed,
+                out_dir=out_dir, verbose=verbose,
+            )  # fmt: skip
+    except artifacts.ArtifactError as exc:  # a conversion that does not reproduce the model
+        raise CliError(
+            f"{exc}; no card was written, so the bot does not serve the new model"
+        ) from None
     path = artifacts.model_path(out_dir, args.kind, data.name)
     print(_summary(card["metrics"], card["gates"]))
     print(f"trained in {card['training']['wall_time_s']} s; wrote {path} and its card")
@@ -101,6 +112,24 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         print(f"{args.path} ({version}) on the {dataset} test split")
         print(_summary(report["metrics"], report["gates"]))
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from training import artifacts, convert, runtime
+
+    if not args.path.is_file():
+        raise CliError(f"model file not found: {args.path}")
+    runtime.configure(0)
+    try:
+        card = convert.convert_file(args.path)
+    except artifacts.ArtifactError as exc:
+        raise CliError(str(exc)) from None
+    block = card["tflite"]
+    figures = ", ".join(f"{k} {v:g}" for k, v in block["check"].items() if k != "tolerance")
+    size = block["size_bytes"] / 2**20
+    print(f"wrote {args.path.with_name(block['file'])} ({size:.2f} MiB, signatures "
+          f"{', '.join(block['signatures'])}; {figures}) and updated its card")  # fmt: skip
     return 0
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.ml.images import FRAMINGS
 from bot.ml.preprocess import denormalize_images, normalize_images
-from training import artifacts, cards, metrics, runtime, vision_eval
+from training import artifacts, cards, convert, metrics, runtime, vision_eval
 from training.augment import Augmentation
 from training.cnn import AUGMENT_COPIES, CNN_BATCH_SIZE, predict, train_cnn
 from training.gan import GAN_BATCH_SIZE, LATENT_DIM, train_gan
@@ -61,7 +61,7 @@ def evaluate_gan(generator: keras.Model, cnn: keras.Model, data: Dataset) -> dic
 def train_cnn_and_save(
     data: Dataset, *, epochs: int, seed: int, out_dir: Path, verbose: int | str = 0
 ) -> tuple[keras.Model, dict[str, Any]]:
-    """Train the CNN, measure it, write ``cnn-<dataset>.keras`` then its card; returns both."""
+    """Train the CNN, measure it, write ``cnn-<dataset>.keras``, its ``.tflite``, then its card."""
     runtime.configure(seed)
     started = time.perf_counter()
     model = train_cnn(data, epochs=epochs, batch_size=CNN_BATCH_SIZE, seed=seed, verbose=verbose)
@@ -70,6 +70,7 @@ def train_cnn_and_save(
     uploads = evaluate_uploads(model, data)
     path = artifacts.model_path(out_dir, "cnn", data.name)
     file_sha = artifacts.save_model(model, path)
+    tflite = convert.write_tflite(model, "cnn", path, data.num_classes)
     training = {
         "seed": seed,
         "epochs": epochs,
@@ -82,7 +83,7 @@ def train_cnn_and_save(
     }
     card = cards.cnn_card(
         data, weights_digest=artifacts.weights_sha256(model), file_sha256=file_sha,
-        training=training, uploads=uploads, **report,
+        training=training, uploads=uploads, tflite=tflite, **report,
     )  # fmt: skip
     artifacts.write_json(card, artifacts.card_path(path))
     return model, card
@@ -112,7 +113,7 @@ def train_gan_and_save(
     out_dir: Path,
     verbose: int | str = 0,
 ) -> tuple[keras.Model, dict[str, Any]]:
-    """Train the GAN, score it with ``cnn``, write ``gan-<dataset>.keras`` (generator) + card."""
+    """Train the GAN, score it with ``cnn``, write its generator (.keras, .tflite), then a card."""
     runtime.configure(seed)
     started = time.perf_counter()
     generator = train_gan(
@@ -122,6 +123,7 @@ def train_gan_and_save(
     report = evaluate_gan(generator, cnn, data)
     path = artifacts.model_path(out_dir, "gan", data.name)
     file_sha = artifacts.save_model(generator, path)
+    tflite = convert.write_tflite(generator, "gan", path, data.num_classes)
     training = {
         "seed": seed,
         "epochs": epochs,
@@ -134,7 +136,8 @@ def train_gan_and_save(
     }
     card = cards.gan_card(
         data, weights_digest=artifacts.weights_sha256(generator), file_sha256=file_sha,
-        latent_dim=LATENT_DIM, training=training, metrics_cnn=metrics_cnn, **report,
+        latent_dim=LATENT_DIM, training=training, metrics_cnn=metrics_cnn, tflite=tflite,
+        **report,
     )  # fmt: skip
     artifacts.write_json(card, artifacts.card_path(path))
     return generator, card

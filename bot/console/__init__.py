@@ -106,7 +106,7 @@ async def run_console(
         for name in (OWNER, *MEMBERS)
     }
     bot = build_console_bot(settings, now)
-    # TensorFlow and the models load on the first ML command (~10 s): let the console wait.
+    # The models load on the first ML command (TensorFlow, where no LiteRT file serves, ~10 s).
     env = simcord.Env(bot, shard_count=1, check_errors=False, settle_timeout=120)
     world = create_demo_world(env)  # before the bot connects: the same ids in every run
     try:

@@ -3,7 +3,7 @@
 Lines are read on a daemon thread, one per request, so Ctrl-C (which cancels the main task)
 stops the console at once instead of at the next Enter; the terminal's settings are put back
 as they were. Native libraries write to file descriptor 2 directly (TensorFlow's oneDNN and
-absl lines at its first import), so stderr is filtered at that level.
+absl lines at its first import, LiteRT's delegate line), so stderr is filtered at that level.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ NATIVE_NOISE = re.compile(
     r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\] "  # absl: I0000 00:00:1795.3 1024 port.cc:153]
     r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] \S+:\d+\] "  # older TensorFlow
     r"|To enable the following instructions: .*rebuild TensorFlow"
+    r"|INFO: Created TensorFlow Lite \S+ delegate for CPU\."  # LiteRT, once per process
 )
 
 

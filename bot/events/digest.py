@@ -37,6 +37,7 @@ from bot.questions.profile import hidden_members
 from bot.questions.schedule import ScheduleError, local_date, parse_post_time, post_instant
 from bot.questions.service import reveal_stats
 from bot.ratelimit import RateLimiter
+from bot.scheduling import LocalTime
 
 log = logging.getLogger(__name__)
 LEDGER_KIND = "weekly_digest"
@@ -321,6 +322,13 @@ class DigestSchedule:
     weekday: int
     post_time: str
     timezone: str
+
+    @property
+    def local_time(self) -> LocalTime | None:
+        """When the digest goes out each week; None while no channel is set."""
+        if self.channel_id is None:
+            return None
+        return LocalTime(self.post_time, self.timezone, self.weekday)
 
 
 async def claim_digest(

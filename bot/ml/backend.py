@@ -1,4 +1,4 @@
-"""What the inference service needs from a model runtime (TensorFlow in production).
+"""What the inference service needs from a model runtime (LiteRT, else TensorFlow).
 
 Everything here runs in the single inference worker thread. A backend turns a checked model
 card into a callable model; models take and return numpy arrays.

@@ -47,6 +47,8 @@ class ModelCard:
     data: dict[str, Any] = field(repr=False, compare=False)
     input_kind: str = "digit"  # CNN: "digit" (one digit, cropped and framed) or "photo"
     ood: OodCheck | None = None  # CNN: the "not a digit" check, when the card has one
+    tflite_file: Path | None = None  # the LiteRT conversion beside the model, when carded
+    tflite_sha256: str | None = None
 
     @property
     def dataset(self) -> dict[str, Any]:
@@ -98,7 +100,7 @@ def read_card(model_file: Path, kind: str) -> ModelCard:
         card = _parse(data, model_file, kind)
     except (KeyError, TypeError, ValueError) as exc:
         raise CardError("bad_card", f"{path.name}: missing or invalid {exc}") from None
-    if _sha256(model_file) != card.file_sha256:
+    if file_sha256(model_file) != card.file_sha256:
         raise CardError("mismatch", f"{model_file.name} does not match its card (retrain it)")
     return card
 
@@ -117,6 +119,10 @@ def _parse(data: dict[str, Any], model_file: Path, kind: str) -> ModelCard:
     if not class_names or (kind == "gan" and latent_dim <= 0) or (kind == "cnn" and raw_max <= 0):
         raise ValueError("class_names, latent_dim or raw_pixel_range")
     created = data.get("created_utc")
+    tflite = data.get("tflite")
+    tflite_name = str(tflite["file"]) if tflite is not None else None
+    if tflite_name is not None and Path(tflite_name).name != tflite_name:
+        raise ValueError("tflite.file (a file name beside the model)")
     return ModelCard(
         kind=kind,
         name=str(data.get("name", model_file.stem)),
@@ -131,10 +137,13 @@ def _parse(data: dict[str, Any], model_file: Path, kind: str) -> ModelCard:
         data=data,
         input_kind=str(data.get("input_kind", "digit")),
         ood=OodCheck.from_card(data) if kind == "cnn" else None,
+        tflite_file=model_file.with_name(tflite_name) if tflite_name is not None else None,
+        tflite_sha256=str(tflite["sha256"]) if tflite is not None else None,
     )
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -69,6 +69,31 @@ class TfBackend:
         return TfClassifier(self._load(card), card)
 
 
+def embedding_tail(generator: keras.Model) -> tuple[np.ndarray, keras.Model] | None:
+    """The generator's label-embedding table and its tail ``[z, embedding] -> image``, if any.
+
+    None when the generator has no single ``Embedding`` layer, or when the tail fed with the
+    table's rows does not reproduce the whole generator.
+    """
+    import keras
+
+    layers = [layer for layer in generator.layers if isinstance(layer, keras.layers.Embedding)]
+    if len(layers) != 1:
+        return None
+    layer = layers[0]
+    try:
+        tail = keras.Model([generator.inputs[0], layer.output], generator.outputs[0])
+    except Exception:  # the embedding does not feed the image the usual way
+        return None
+    table = np.asarray(layer.embeddings.numpy(), dtype=np.float32)
+    z = np.zeros((2, int(generator.inputs[0].shape[-1])), np.float32)
+    labels = np.array([0, len(table) - 1], np.int32)
+    direct = np.asarray(generator([z, labels], training=False))
+    if not np.allclose(direct, np.asarray(tail([z, table[labels]], training=False)), atol=1e-5):
+        return None
+    return table, tail
+
+
 def _shape(tensor: Any) -> tuple[int | None, ...]:
     return tuple(None if d is None else int(d) for d in tensor.shape)
 
@@ -108,18 +133,12 @@ class TfGenerator:
 
     def _embedding_path(self, model: keras.Model) -> tuple[np.ndarray | None, Any]:
         """The label-embedding table and a tf.function from (z, embedding) to images, if any."""
-        import keras
         import tensorflow as tf
 
-        layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)]
-        if len(layers) != 1:
+        found = embedding_tail(model)
+        if found is None:
             return None, None
-        layer = layers[0]
-        try:
-            tail = keras.Model([model.inputs[0], layer.output], model.outputs[0])
-        except Exception:  # the embedding does not feed the image the usual way
-            return None, None
-        table = np.asarray(layer.embeddings.numpy(), dtype=np.float32)
+        table, tail = found
 
         @tf.function(
             input_signature=[
@@ -130,12 +149,6 @@ class TfGenerator:
         def from_embedding(z: tf.Tensor, embedded: tf.Tensor) -> tf.Tensor:
             return tail([z, embedded], training=False)
 
-        probe_z = np.zeros((2, self.card.latent_dim), np.float32)
-        probe_labels = np.array([0, len(table) - 1], np.int32)
-        direct = self._generate(probe_z, probe_labels).numpy()
-        via = from_embedding(probe_z, table[probe_labels]).numpy()
-        if not np.allclose(direct, via, atol=1e-5):  # the tail is not the whole generator
-            return None, None
         return table, from_embedding
 
     def generate(self, z: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from bot.questions import service
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.review import is_expert
 from bot.questions.scoring import Feedback
+from bot.scheduling import LocalTime
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class DailySchedule:
     channel_id: int | None
     post_time: str
     timezone: str
+
+    @property
+    def local_time(self) -> LocalTime | None:
+        """When the post goes out each day; None while no channel is set."""
+        return LocalTime(self.post_time, self.timezone) if self.channel_id else None
 
 
 @dataclass(frozen=True)

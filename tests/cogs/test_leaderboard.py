@@ -225,3 +225,13 @@ async def test_a_profile_with_adjusted_points_only_shows_no_empty_score(sim: Sim
     fields = {f.name: f.value for f in result.response.embeds[0].fields}
     assert fields["Points (all time)"] == "100" and "Average score" not in fields
     assert all("—" not in value for value in fields.values())
+
+
+async def test_a_button_of_an_unloaded_part_answers_politely(sim: Sim) -> None:
+    await _give_points(sim, 2)
+    shown = await sim.actors["alice"].slash(sim.general, "leaderboard")
+    await sim.bot.unload_extension("cogs.leaderboard")
+    clicked = await sim.actors["alice"].click(shown.response, label="Share")
+    assert clicked.ephemeral
+    assert "switched off right now" in clicked.response.content
+    assert not sim.general.history()  # nothing was shared

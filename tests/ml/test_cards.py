@@ -30,6 +30,18 @@ def test_a_good_card_describes_how_to_call_the_model(tmp_path: Path) -> None:
     assert gan.created is not None and gan.created.year == 2026
     assert cnn.input_kind == "digit" and cnn.ood is not None and cnn.ood.k == 5
     assert gan.ood is None
+    assert gan.tflite_file is None and gan.tflite_sha256 is None  # no LiteRT conversion
+
+
+def test_the_litert_conversion_is_named_beside_the_model(tmp_path: Path) -> None:
+    write_fake_model(tmp_path, "gan")
+    _edit_card(tmp_path, "gan", tflite={"file": "gan-digits.tflite", "sha256": "ab" * 32})
+    card = read_card(model_file(tmp_path, "gan"), "gan")
+    assert (card.tflite_file, card.tflite_sha256) == (tmp_path / "gan-digits.tflite", "ab" * 32)
+    _edit_card(tmp_path, "gan", tflite={"file": "../elsewhere.tflite", "sha256": "ab" * 32})
+    with pytest.raises(CardError, match=r"tflite\.file") as caught:
+        read_card(model_file(tmp_path, "gan"), "gan")
+    assert caught.value.code == "bad_card"
 
 
 def test_a_card_without_the_newer_fields_still_serves(tmp_path: Path) -> None:

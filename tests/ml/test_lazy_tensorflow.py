@@ -1,4 +1,5 @@
-"""TensorFlow stays out of the process until the first ML command or the background load."""
+"""TensorFlow stays out of the process until the first ML command or the background load, and
+out of it altogether when the models are served by LiteRT."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ml.tiny_models import tiny_models
+from tests.ml.tiny_models import SHIPPED_DIR, shipped_models_present, tiny_models
 
 __all__ = ["tiny_models"]  # the session fixture
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,3 +41,13 @@ def test_tensorflow_loads_only_for_ml_work(mode: str, tmp_path: Path, tiny_model
     assert report["at_end"] is True
     assert len(report["loaded"]) == 2  # type: ignore[arg-type]
     assert "gan-digits-" in str(report["about_models"])
+
+
+@pytest.mark.skipif(not shipped_models_present(), reason="the shipped models are not installed")
+def test_serving_on_litert_never_imports_tensorflow(tmp_path: Path) -> None:
+    report = _probe("litert", tmp_path, SHIPPED_DIR)
+    assert report["posted"] == 3  # /cnn predict, /gan sample, /gan interpolate
+    assert report["served_by"] == ["LiteRtClassifier", "LiteRtGenerator"]
+    assert report["imported"] == ["ai_edge_litert"]  # neither tensorflow nor keras
+    assert report["at_end"] is False
+    assert len(report["loaded"]) == 2  # type: ignore[arg-type]

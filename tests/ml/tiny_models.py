@@ -69,6 +69,21 @@ def copy_models(source: Path, target: Path) -> Path:
     return target
 
 
+def convert_models(models_dir: Path) -> Path:
+    """Write every model's LiteRT conversion beside it and into its card (``aiclub convert``)."""
+    from training.convert import convert_file
+
+    for path in sorted(models_dir.glob("*.keras")):
+        convert_file(path)
+    return models_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_litert_models(tiny_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny models with their ``.tflite`` conversions (imports TensorFlow)."""
+    return convert_models(copy_models(tiny_models, tmp_path_factory.mktemp("litert") / "models"))
+
+
 def build_other_models(out_dir: Path) -> dict[str, str]:
     """Tiny ``cnn-cifar10``, ``cnn-mnist`` and ``gan-mnist`` trained for one epoch on generated
     data of the real shapes (keras.datasets loaders monkeypatched: nothing is downloaded).

@@ -70,7 +70,30 @@ def test_cli_trains_gan_on_mnist_training_the_cnn_first(
     assert "No CNN at" in out and "training it first" in out
     assert "frechet_distance" in out and "gate: conditional accuracy" in out
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["cnn-mnist.json", "cnn-mnist.keras", "gan-mnist.json", "gan-mnist.keras"]
+    assert names == [
+        f"{m}.{s}" for m in ("cnn-mnist", "gan-mnist") for s in ("json", "keras", "tflite")
+    ]
+    _served_on_litert_as_on_tensorflow(tmp_path)
+
+
+def _served_on_litert_as_on_tensorflow(models_dir: Path) -> None:
+    """The models just trained, converted by ``aiclub train``, serve the same on either backend."""
+    from bot.ml import jobs
+    from bot.ml.litert_backend import LiteRtBackend, LiteRtGenerator
+    from bot.ml.models import load_models
+    from bot.ml.requests import MorphRequest
+    from bot.ml.tf_backend import TfBackend
+
+    litert, tf = load_models(models_dir, LiteRtBackend()), load_models(models_dir, TfBackend())
+    assert set(litert.problems) == {"cnn-digits", "gan-digits"}  # not in this directory
+    generator, reference = litert.get("gan", "gan-mnist"), tf.get("gan", "gan-mnist")
+    assert isinstance(generator, LiteRtGenerator)
+    z, labels = jobs.latents(3, 20, generator.card.latent_dim), jobs.grid_labels(20, None, 10)
+    assert np.allclose(generator.generate(z, labels), reference.generate(z, labels), atol=1e-5)
+    assert jobs.morph(generator, MorphRequest(2, 5, 4, 1)).method == "embedding"
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
+    cnn, tf_cnn = litert.get("cnn", "cnn-mnist"), tf.get("cnn", "cnn-mnist")
+    assert np.allclose(cnn.logits(images), tf_cnn.logits(images), rtol=1e-5, atol=1e-5)
 
 
 def test_offline_download_failure_is_one_line(

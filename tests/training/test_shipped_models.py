@@ -32,6 +32,11 @@ def test_card_describes_the_file(model: Path) -> None:
     assert {"tensorflow", "keras", "numpy", "scikit-learn"} <= set(info["library_versions"])
     assert info["model_version"].startswith(model.stem + "-")
     assert all(info["gates"].values())
+    tflite = model.with_suffix(".tflite")  # the LiteRT conversion the bot serves
+    assert info["tflite"]["file"] == tflite.name
+    assert info["tflite"]["sha256"] == file_sha256(tflite)
+    assert tflite.stat().st_size < 2 * 2**20
+    assert info["tflite"]["check"]["max_abs_diff_vs_keras"] <= 1e-5
 
 
 def test_cnn_card_says_how_to_call_it() -> None:

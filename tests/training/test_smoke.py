@@ -12,6 +12,7 @@ import pytest
 from training.datasets import Dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tf_runtime")]
+FILES = (".keras", ".tflite", ".json")
 
 
 def test_cnn_and_gan_train_measure_and_save(
@@ -48,14 +49,15 @@ def test_cnn_and_gan_train_measure_and_save(
     assert gan["nn_distance_median_generated"] > 0.0
     assert set(gan_card["gates"]) and all(isinstance(v, bool) for v in gan_card["gates"].values())
 
-    files = ["cnn-digits.keras", "cnn-digits.json", "gan-digits.keras", "gan-digits.json"]
-    assert renamed == files  # each model is in place before its card
+    files = [f"{kind}-digits{suffix}" for kind in ("cnn", "gan") for suffix in FILES]
+    assert renamed == files  # each model and its conversion are in place before its card
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)  # no temp files left
     assert all(p.stat().st_mode & 0o777 == 0o644 for p in tmp_path.iterdir())
     for kind, model in (("cnn", cnn), ("gan", generator)):
         path = artifacts.model_path(tmp_path, kind, "digits")
         card = json.loads(artifacts.card_path(path).read_text(encoding="utf-8"))
         assert card["file_sha256"] == artifacts.file_sha256(path)
+        assert card["tflite"]["sha256"] == artifacts.file_sha256(path.with_suffix(".tflite"))
         assert card["model_version"].endswith(artifacts.weights_sha256(model)[:12])
         reloaded = artifacts.load_model(path)
         assert artifacts.weights_sha256(reloaded) == artifacts.weights_sha256(model)
