@@ -14,6 +14,7 @@ from bot.client import AiclubBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.events.events_service import EventsService
 from bot.ml.backend import Backend
 from bot.ml.service import InferenceService, MlConfig
 from bot.questions.bank import BankError, QuestionBank, load_bank
@@ -32,6 +33,7 @@ class Services:
 
     bank: QuestionBank
     daily: DailyQuestions
+    events: EventsService
     inference: InferenceService
     settings: ServerSettings
 
@@ -73,6 +75,7 @@ def build_bot(
     services = Services(
         bank=questions,
         daily=DailyQuestions(database, clock, questions),
+        events=EventsService(database, clock),
         inference=InferenceService(
             ml_config,
             backend=ml_backend if ml_backend is not None else default_ml_backend(ml_config),

@@ -4,27 +4,28 @@ announcement, list, RSVP buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 from zoneinfo import ZoneInfo
 
 import discord
 from babel.dates import format_date
 
 from bot.client import component_guard
-from bot.db.events import CANCELLED, Event
+from bot.db.events import CANCELLED
+from bot.events.events_service import Announcement
 from bot.events.recurrence import Repeat
-from bot.events.service import ENDED, LIVE, Draft, RsvpCounts, Upcoming, place_text
+from bot.events.rsvp import RsvpCounts
+from bot.events.service import ENDED, LIVE, MAX_NAMED, Draft, EventView, Upcoming, place_text
 from bot.formatting import discord_timestamp, human_duration
 from bot.i18n import babel_locale, t
-from bot.interactions import client_of
+from bot.interactions import cog_for
+from cogs._style import BRAND, DANGER, MUTED, SUCCESS
 
 if TYPE_CHECKING:
     from cogs.events import Events
 
-BLUE, GREEN, GREY, RED = 0x5865F2, 0x57F287, 0x95A5A6, 0xED4245
-MAX_NAMED = 15  # attendees named on an announcement; the rest are counted
 KIND_EMOJI = {"talk": "🎤", "contest": "🏁", "seminar": "📚", "ama": "🙋", "meetup": "🤝"}
 RSVP_STYLES = {
     "going": discord.ButtonStyle.success,
@@ -44,12 +45,12 @@ def day_label(lang: str, start: datetime, tz: ZoneInfo) -> str:
     return format_date(local, t(lang, "events.day_button"), locale=babel_locale(lang))
 
 
-def mentions(user_ids: list[int]) -> str:
+def mentions(user_ids: Sequence[int]) -> str:
     """``<@1> <@2> …``."""
     return " ".join(f"<@{user_id}>" for user_id in user_ids)
 
 
-def attendees_text(lang: str, going_ids: list[int], going: int) -> str:
+def attendees_text(lang: str, going_ids: Sequence[int], going: int) -> str:
     """Mentions of the first ``MAX_NAMED`` members going, then ``+N`` (shown, never pinged:
     mentions in embeds do not notify)."""
     names = mentions(going_ids[:MAX_NAMED])
@@ -96,7 +97,7 @@ def preview_embed(draft: Draft, lang: str) -> discord.Embed:
     if draft.alternatives:
         intro += "\n" + t(lang, "events.preview_other_days")
     embed = discord.Embed(
-        title=f"{KIND_EMOJI[draft.kind]} {draft.title}", description=intro, color=BLUE
+        title=f"{KIND_EMOJI[draft.kind]} {draft.title}", description=intro, color=BRAND
     )
     _fields(
         embed,
@@ -119,24 +120,24 @@ def preview_embed(draft: Draft, lang: str) -> discord.Embed:
 
 
 _STATE_LOOK = {
-    CANCELLED: ("events.cancelled_title", GREY),
-    LIVE: ("events.live_title", RED),
-    ENDED: ("events.ended_title", GREY),
+    CANCELLED: ("events.cancelled_title", MUTED),
+    LIVE: ("events.live_title", DANGER),
+    ENDED: ("events.ended_title", MUTED),
 }
 
 
 def event_embed(
-    event: Event,
+    event: EventView,
     state: str,
     start: datetime,
     counts: RsvpCounts,
     lang: str,
-    going_ids: list[int],
+    going_ids: Sequence[int],
 ) -> discord.Embed:
     """The announcement (and /event info): the occurrence shown, its state (upcoming, 🔴 live,
     ended, cancelled), place, RSVP counts and who is going (``going_ids``, in answer order)."""
     title = f"{KIND_EMOJI[event.kind]} {event.title}"
-    key, color = _STATE_LOOK.get(state, (None, GREEN))
+    key, color = _STATE_LOOK.get(state, (None, SUCCESS))
     embed = discord.Embed(
         title=t(lang, key, title=title) if key else title,
         description=event.description or None,
@@ -169,6 +170,11 @@ def event_embed(
     return embed
 
 
+def announcement_embed(shown: Announcement, lang: str) -> discord.Embed:
+    """``event_embed`` of an event as it stands now."""
+    return event_embed(shown.event, shown.state, shown.start, shown.counts, lang, shown.going)
+
+
 def list_embed(
     items: list[Upcoming], counts: dict[int, RsvpCounts], lang: str, title: str
 ) -> discord.Embed:
@@ -190,14 +196,15 @@ def list_embed(
             )
         )
     description = "\n".join(lines) if lines else t(lang, "events.list_empty")
-    return discord.Embed(title=title, description=description[:4000], color=BLUE)
+    return discord.Embed(title=title, description=description[:4000], color=BRAND)
 
 
 # ---------------------------------------------------------------------------- components
-def _cog(interaction: discord.Interaction) -> Events:
-    cog = client_of(interaction).get_cog("Events")
-    assert cog is not None
-    return cast("Events", cog)
+def events_cog(interaction: discord.Interaction) -> Events:
+    """The Events cog, for a persistent component (politely refused if it is unloaded)."""
+    from cogs.events import Events  # imported here: that module imports this one
+
+    return cog_for(interaction, Events)
 
 
 class RsvpButton(
@@ -222,8 +229,9 @@ class RsvpButton(
     ) -> Self:
         return cls(int(match["event"]), match["choice"])
 
+    @component_guard
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).rsvp_clicked(interaction, self.event_id, self.choice)
+        await events_cog(interaction).rsvp_clicked(interaction, self.event_id, self.choice)
 
 
 def rsvp_view(event_id: int, lang: str) -> discord.ui.View:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import discord
 from apscheduler.triggers.date import DateTrigger
@@ -17,23 +16,24 @@ from discord.ext import commands
 
 from bot import ledger
 from bot.client import AiclubBot, component_guard, send_ephemeral
-from bot.db.events import Event
 from bot.delivery import Kind, Undeliverable, is_transient
 from bot.errors import UserError
 from bot.events import reminders, service
+from bot.events.events_service import Announcement, Member
 from bot.events.ical import build_calendar
+from bot.events.rsvp import RsvpCounts
 from bot.events.rules import MAX_CAPACITY
-from bot.events.service import GOING, MAYBE, WAITLIST, Draft, place_text
+from bot.events.service import Draft, EventView, place_text
 from bot.formatting import discord_timestamp, human_duration
-from bot.guilds import get_settings
 from bot.i18n import t
-from bot.interactions import guild_id_of
+from bot.interactions import guild_id_of, request_of
 from bot.ledger import Occurrence
 from bot.mentions import MAX_PINGS, ping_users, pings_in
+from cogs._event_sync import NativeEvents
 from cogs._event_ui import (
-    MAX_NAMED,
     PreviewView,
     RsvpButton,
+    announcement_embed,
     event_embed,
     list_embed,
     mentions,
@@ -88,6 +88,26 @@ def fallback_messages(lang: str, user_ids: list[int], text: str) -> list[str]:
     ]
 
 
+def reminder_job_id(event_id: int) -> str:
+    """The scheduler job that sends the event's next reminder."""
+    return f"events:reminders:{event_id}"
+
+
+def member_of(interaction: discord.Interaction) -> Member:
+    """Who used a command, with their roles and Manage Events."""
+    roles = getattr(interaction.user, "roles", [])
+    return Member(
+        interaction.user.id,
+        frozenset(role.id for role in roles),
+        interaction.permissions.manage_events,
+    )
+
+
+def native_count(interaction: discord.Interaction) -> int:
+    """The server's Discord scheduled events (they count towards the 100-event limit)."""
+    return len(interaction.guild.scheduled_events) if interaction.guild else 0
+
+
 class Events(commands.Cog):
     """Community events with RSVPs, reminders and Discord scheduled events."""
 
@@ -97,15 +117,15 @@ class Events(commands.Cog):
 
     def __init__(self, bot: AiclubBot) -> None:
         self.bot = bot
+        self.events = bot.services.events
+        self.native = NativeEvents(bot)
 
     async def cog_load(self) -> None:
+        # Kept after an unload, so old buttons answer that this part is switched off.
         self.bot.add_dynamic_items(RsvpButton)
         self.bot.delivery.register(Kind(reminders.LEDGER_KIND, self._deliver_reminder))
         self.bot.delivery.register(Kind(service.CHANGE_KIND, self._deliver_change))
         await self.rebuild_jobs()
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(RsvpButton)
 
     # ------------------------------------------------------------------ reminders
     @commands.Cog.listener()
@@ -120,45 +140,24 @@ class Events(commands.Cog):
 
     async def rebuild_jobs(self, guild_id: int | None = None) -> None:
         """Catch up on reminders due within the grace window and schedule each event's next."""
-        async with self.bot.db.session() as session:
-            event_ids = await reminders.active_event_ids(session, self.bot.clock.now(), guild_id)
-        for event_id in event_ids:
+        for event_id in await self.events.reminder_event_ids(guild_id):
             await self.run_reminders(event_id)
 
     async def run_reminders(self, event_id: int) -> None:
         """Send the event's due reminders, start and end (each exactly once), then schedule
         its next one."""
-        now = self.bot.clock.now()
-        job_id = f"events:reminders:{event_id}"
-        async with self.bot.db.session() as session:
-            event = await session.get(Event, event_id)
-            if (
-                event is None
-                or event.status != service.SCHEDULED
-                or not service.is_announced(event)  # never announced: no reminders
-            ):
-                self.bot.scheduler.remove_job(job_id)
-                return
-            tz = await service.event_zone(session, event.guild_id, now)
-            offsets = service.offsets_of(
-                await service.get_event_config(session, event.guild_id, now)
-            )
-            await session.commit()
-            claimed = await reminders.claim_due(session, event, tz, offsets, now)
-        for due in claimed:
-            await self.bot.delivery.deliver(
-                Occurrence(event.guild_id, reminders.LEDGER_KIND, due.key(event.id))
-            )
-        every = reminders.with_end(offsets, event.duration_minutes)
-        upcoming = reminders.next_due(event.start_at, tz, event.rrule, every, now)
-        if upcoming is None:
+        claims = await self.events.claim_reminders(event_id)
+        for occurrence in claims.occurrences:
+            await self.bot.delivery.deliver(occurrence)
+        job_id = reminder_job_id(event_id)
+        if claims.next_due_at is None:
             self.bot.scheduler.remove_job(job_id)
             return
 
         async def fire() -> None:
             await self.run_reminders(event_id)
 
-        self.bot.scheduler.add_job(job_id, DateTrigger(upcoming.due_at), fire)
+        self.bot.scheduler.add_job(job_id, DateTrigger(claims.next_due_at), fire)
 
     async def _deliver_reminder(self, occurrence: Occurrence) -> int | None:
         """Send one claimed reminder, start or end (first attempt or retry); raises on a fault.
@@ -167,17 +166,10 @@ class Events(commands.Cog):
         the members going; the end redraws it (ended, or the next occurrence). A redraw is
         idempotent (it shows the state at the time it runs), so a retry repeats it safely.
         """
-        event_id, due = reminders.parse_key(occurrence.key)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            event = await session.get(Event, event_id)
-            if event is None or event.status != service.SCHEDULED:
-                raise Undeliverable(f"event {event_id} is no longer scheduled")
-            lang = (await get_settings(session, event.guild_id, now)).language
-            tz = await service.event_zone(session, event.guild_id, now)
-            statuses = [GOING] if due.offset == 0 else [GOING, MAYBE]
-            recipients = await service.members_with(session, event_id, statuses)
-            await session.commit()
+        reminder = await self.events.reminder(occurrence.key)
+        if reminder is None:
+            raise Undeliverable(f"event of reminder {occurrence.key} is no longer scheduled")
+        event, due, lang = reminder.event, reminder.due, reminder.lang
         if due.offset > 0:
             text = t(
                 lang,
@@ -187,17 +179,19 @@ class Events(commands.Cog):
                 where=place_text(event.location, event.voice_channel_id),
                 link=service.jump_url(event) or "",
             )
-            return await self._notify(event, recipients, text, lang, occurrence)
-        await self._redraw(event, tz, lang)
+            return await self._notify(event, list(reminder.recipients), text, lang, occurrence)
+        shown = await self.events.announcement(event.id)
+        if shown is None:
+            raise Undeliverable(f"event {event.id} is gone")
+        await self._redraw(shown)
         if due.offset < 0:
             return None  # the end: redrawing is all there is to do
-        following = service.next_start(event, tz, now) if event.rrule else None
-        if following is not None:
-            await self._sync_native(event, following)  # the series' next Discord event
-        return await self._post_start(event, recipients, lang, occurrence)
+        if event.rrule and shown.next_start is not None:
+            await self.native.sync(event, shown.next_start)  # the series' next Discord event
+        return await self._post_start(event, list(reminder.recipients), lang, occurrence)
 
     async def _post_start(
-        self, event: Event, going: list[int], lang: str, occurrence: Occurrence
+        self, event: EventView, going: list[int], lang: str, occurrence: Occurrence
     ) -> int:
         """The "starting now" post, pinging exactly the members going (in as many messages
         as 2,000 characters and 100 pings a message need); the first one's id."""
@@ -224,33 +218,29 @@ class Events(commands.Cog):
     async def _deliver_change(self, occurrence: Occurrence) -> int | None:
         """Tell the members going or waitlisted what changed (time, length, place) by DM,
         in the thread for closed DMs; raises on a fault (the delivery retries)."""
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            found = await service.get_change(session, occurrence.key)
-            if found is None:
-                raise Undeliverable(f"change {occurrence.key} is gone")
-            event, change = found
-            lang = (await get_settings(session, event.guild_id, now)).language
-            recipients = await service.members_with(session, event.id, [GOING, WAITLIST])
-            await session.commit()
-        lines = [t(lang, "events.changed_dm", title=event.title)]
-        if change.old_start_at != change.new_start_at:
+        notice = await self.events.change_notice(occurrence.key)
+        if notice is None:
+            raise Undeliverable(f"change {occurrence.key} is gone")
+        lang = notice.lang
+        lines = [t(lang, "events.changed_dm", title=notice.event.title)]
+        if notice.old_start_at != notice.new_start_at:
             old, new = (
-                discord_timestamp(moment) for moment in (change.old_start_at, change.new_start_at)
+                discord_timestamp(moment) for moment in (notice.old_start_at, notice.new_start_at)
             )
             lines.append(t(lang, "events.changed_when", old=old, new=new))
-        if change.old_duration_minutes != change.new_duration_minutes:
+        if notice.old_duration_minutes != notice.new_duration_minutes:
             old, new = (
                 human_duration(lang, timedelta(minutes=minutes))
-                for minutes in (change.old_duration_minutes, change.new_duration_minutes)
+                for minutes in (notice.old_duration_minutes, notice.new_duration_minutes)
             )
             lines.append(t(lang, "events.changed_duration", old=old, new=new))
-        if change.old_place != change.new_place:
+        if notice.old_place != notice.new_place:
             lines.append(
-                t(lang, "events.changed_where", old=change.old_place, new=change.new_place)
+                t(lang, "events.changed_where", old=notice.old_place, new=notice.new_place)
             )
-        lines.append(service.jump_url(event) or "")
-        return await self._notify(event, recipients, "\n".join(lines).strip(), lang, occurrence)
+        lines.append(service.jump_url(notice.event) or "")
+        text = "\n".join(lines).strip()
+        return await self._notify(notice.event, list(notice.recipients), text, lang, occurrence)
 
     # ------------------------------------------------------------------ Discord calls
     async def _post(self, channel_id: int, content: str | None, **kwargs: Any) -> discord.Message:
@@ -259,7 +249,7 @@ class Events(commands.Cog):
 
     async def _notify(
         self,
-        event: Event,
+        event: EventView,
         user_ids: list[int],
         text: str,
         lang: str,
@@ -303,134 +293,39 @@ class Events(commands.Cog):
             first = first or message.id
         return first
 
-    async def _embed(self, event: Event, tz: ZoneInfo, lang: str) -> tuple[discord.Embed, str]:
-        """The event's embed as it stands now (state, counts, who is going) and its state."""
-        state, start = service.shown_state(event, tz, self.bot.clock.now())
-        async with self.bot.db.session() as session:
-            counts = (await service.rsvp_counts(session, [event.id]))[event.id]
-            going = await service.members_with(session, event.id, [GOING], limit=MAX_NAMED)
-        return event_embed(event, state, start, counts, lang, going), state
-
-    async def _redraw(self, event: Event, tz: ZoneInfo, lang: str) -> None:
-        """Edit the announcement to show the event as it stands now (idempotent).
+    async def _redraw(self, shown: Announcement) -> None:
+        """Edit the announcement to show the event as it stands (idempotent).
 
         A deleted announcement or a lost permission is only logged (nothing to redraw); a
         transient fault propagates, so that a delivery retries it.
         """
+        event = shown.event
         if event.message_id is None:
             return
-        embed, state = await self._embed(event, tz, lang)
-        view = rsvp_view(event.id, lang) if state in (service.UPCOMING, service.LIVE) else None
+        embed = announcement_embed(shown, shown.lang)
+        live = shown.state in (service.UPCOMING, service.LIVE)
+        view = rsvp_view(event.id, shown.lang) if live else None
         try:
             channel = await self.bot.post_channel(event.channel_id)
             await channel.get_partial_message(event.message_id).edit(embed=embed, view=view)
         except (discord.NotFound, discord.Forbidden) as exc:
             log.warning("announcement of event %s not updated: %s", event.id, exc)
 
-    async def _refresh(self, event: Event, tz: ZoneInfo, lang: str) -> bool:
+    async def _refresh(self, event_id: int) -> bool:
         """Redraw the announcement and mirror the Discord event (best effort).
 
         False when the Discord event could not be mirrored for want of Manage Events.
         """
-        try:
-            await self._redraw(event, tz, lang)
-        except discord.HTTPException as exc:
-            log.warning("announcement of event %s not updated: %s", event.id, exc)
-        start = service.next_start(event, tz, self.bot.clock.now())
-        if event.status == service.SCHEDULED and start is not None:
-            return await self._sync_native(event, start)
-        return True
-
-    async def _native(self, guild: discord.Guild, event: Event) -> discord.ScheduledEvent | None:
-        if event.native_event_id is None:
-            return None
-        native = guild.get_scheduled_event(event.native_event_id)
-        if native is None:
-            try:
-                native = await guild.fetch_scheduled_event(event.native_event_id)
-            except discord.NotFound:
-                return None
-        return native
-
-    async def _sync_native(self, event: Event, start: datetime) -> bool:
-        """Mirror the event as a Discord scheduled event; False without Manage Events."""
-        guild = self.bot.get_guild(event.guild_id)
-        if guild is None:
+        shown = await self.events.announcement(event_id)
+        if shown is None:
             return True
-        if not guild.me.guild_permissions.manage_events:
-            return False
-        fields: dict[str, Any] = {
-            "name": event.title,
-            "description": event.description[:1000],
-            "start_time": start,
-            "end_time": start + service.duration_of(event),
-        }
-        voice = guild.get_channel(event.voice_channel_id) if event.voice_channel_id else None
-        if isinstance(voice, discord.StageChannel | discord.VoiceChannel):
-            fields["channel"] = voice
-            fields["entity_type"] = (
-                discord.EntityType.stage_instance
-                if isinstance(voice, discord.StageChannel)
-                else discord.EntityType.voice
-            )
-        else:
-            fields["entity_type"] = discord.EntityType.external
-            fields["location"] = event.location or place_text(None, event.voice_channel_id)
         try:
-            native = await self._native(guild, event)
-            # A Discord event whose start has come belongs to an earlier occurrence: keep it.
-            if (
-                native is not None
-                and native.status is discord.EventStatus.scheduled
-                and native.start_time > self.bot.clock.now()
-            ):
-                await native.edit(**fields)
-                return True
-            native = await guild.create_scheduled_event(
-                privacy_level=discord.PrivacyLevel.guild_only, **fields
-            )
-        except discord.Forbidden:
-            return False
+            await self._redraw(shown)
         except discord.HTTPException as exc:
-            log.warning("scheduled event for event %s not synced: %s", event.id, exc)
+            log.warning("announcement of event %s not updated: %s", event_id, exc)
+        if shown.next_start is None:
             return True
-        event.native_event_id = native.id
-        async with self.bot.db.session() as session:
-            await service.record_announcement(session, event.id, native_event_id=native.id)
-        return True
-
-    async def _cancel_native(self, event: Event) -> None:
-        guild = self.bot.get_guild(event.guild_id)
-        if guild is None or not guild.me.guild_permissions.manage_events:
-            return
-        try:
-            native = await self._native(guild, event)
-            if native is None:
-                return
-            if native.status is discord.EventStatus.scheduled:
-                await native.cancel()
-            else:
-                await native.delete()
-        except discord.HTTPException as exc:
-            log.warning("scheduled event of event %s not cancelled: %s", event.id, exc)
-
-    async def _native_warning(self, guild_id: int, mirrored: bool, lang: str) -> str:
-        """The one-time note that the bot lacks Manage Events ('' once said, or when mirrored)."""
-        if mirrored:
-            return ""
-        async with self.bot.db.session() as session:
-            first = await service.mark_native_warned(session, guild_id, self.bot.clock.now())
-        return "\n" + t(lang, "events.no_manage_events") if first else ""
-
-    # ------------------------------------------------------------------ permissions
-    async def _require_organiser(self, interaction: discord.Interaction) -> None:
-        async with self.bot.db.session() as session:
-            config = await service.get_event_config(
-                session, guild_id_of(interaction), self.bot.clock.now()
-            )
-            await session.commit()
-        roles = [role.id for role in getattr(interaction.user, "roles", [])]
-        service.require_organiser(config, roles, interaction.permissions.manage_events)
+        return await self.native.sync(shown.event, shown.next_start)
 
     # ------------------------------------------------------------------ create
     @event.command(name="create", description="Plan an event; check a preview before it is posted")
@@ -463,29 +358,24 @@ class Events(commands.Cog):
         repeat: str | None = None,
         repeat_count: app_commands.Range[int, 1, 260] | None = None,
     ) -> None:
-        await self._require_organiser(interaction)
-        lang = await self.bot.lang_for(interaction)
-        native_count = len(interaction.guild.scheduled_events) if interaction.guild else 0
-        async with self.bot.db.session() as session:
-            tz = await service.event_zone(session, guild_id_of(interaction), self.bot.clock.now())
-            draft = await service.prepare_event(
-                session,
-                guild_id_of(interaction),
-                self.bot.clock.now(),
-                title=title,
-                start=start,
-                duration=duration,
-                end=end,
-                kind=kind,
-                where=where,
-                voice_channel_id=channel.id if channel else None,
-                description=description,
-                capacity=capacity,
-                repeat=repeat,
-                repeat_count=repeat_count,
-                native_count=native_count,
-            )
-            await session.commit()
+        request = await request_of(interaction)
+        preview = await self.events.prepare(
+            request.guild_id,
+            member_of(interaction),
+            title=title,
+            start=start,
+            duration=duration,
+            end=end,
+            kind=kind,
+            where=where,
+            voice_channel_id=channel.id if channel else None,
+            description=description,
+            capacity=capacity,
+            repeat=repeat,
+            repeat_count=repeat_count,
+            native_count=native_count(interaction),
+        )
+        lang = request.lang
 
         async def publish(clicked: discord.Interaction, chosen: Draft) -> None:
             await self._publish(clicked, chosen, lang)
@@ -496,30 +386,21 @@ class Events(commands.Cog):
             )
 
         await interaction.response.send_message(
-            embed=preview_embed(draft, lang),
-            view=PreviewView(draft, lang, tz, publish, discard),
+            embed=preview_embed(preview.draft, lang),
+            view=PreviewView(preview.draft, lang, preview.tz, publish, discard),
             ephemeral=True,
         )
 
     async def _publish(self, interaction: discord.Interaction, draft: Draft, lang: str) -> None:
-        now = self.bot.clock.now()
-        guild_id = interaction.guild_id
-        assert guild_id is not None
-        native_count = len(interaction.guild.scheduled_events) if interaction.guild else 0
-        async with self.bot.db.session() as session:
-            config = await service.get_event_config(session, guild_id, now)
-            guild_lang = (await get_settings(session, guild_id, now)).language
-            channel_id = config.channel_id or interaction.channel_id
-            assert channel_id is not None  # guild interactions always come from a channel
-            event = await service.create_event(
-                session,
-                guild_id,
-                interaction.user.id,
-                draft,
-                now,
-                channel_id=channel_id,
-                native_count=native_count,
-            )
+        assert interaction.channel_id is not None  # guild interactions always come from a channel
+        saved = await self.events.publish(
+            guild_id_of(interaction),
+            interaction.user.id,
+            draft,
+            channel_id=interaction.channel_id,
+            native_count=native_count(interaction),
+        )
+        event = saved.event
         await interaction.response.edit_message(
             content=t(lang, "events.publishing"), embed=None, view=None
         )
@@ -527,28 +408,22 @@ class Events(commands.Cog):
             message = await self._post(
                 event.channel_id,
                 None,
-                view=rsvp_view(event.id, guild_lang),
+                view=rsvp_view(event.id, saved.lang),
                 embed=event_embed(
-                    event, service.UPCOMING, event.start_at, service.RsvpCounts(), guild_lang, []
+                    event, service.UPCOMING, event.start_at, RsvpCounts(), saved.lang, []
                 ),
             )
             thread = await message.create_thread(name=event.title[:100])
         except discord.HTTPException as exc:
             log.warning("announcement of event %s failed: %s", event.id, exc)
-            async with self.bot.db.session() as session:
-                await service.delete_event(session, event.id)
+            await self.events.discard(event.id)
             await interaction.edit_original_response(
                 content=t(lang, "events.post_failed", channel=f"<#{event.channel_id}>")
             )
             return
-        event.message_id, event.thread_id = message.id, thread.id
-        async with self.bot.db.session() as session:
-            await service.record_announcement(
-                session, event.id, message_id=message.id, thread_id=thread.id
-            )
-        warning = await self._native_warning(
-            guild_id, await self._sync_native(event, event.start_at), lang
-        )
+        await self.events.record_announcement(event.id, message_id=message.id, thread_id=thread.id)
+        mirrored = await self.native.sync(event, event.start_at)
+        warning = await self.native.warning(event.guild_id, mirrored, lang)
         await interaction.edit_original_response(
             content=t(lang, "events.published", title=event.title, link=message.jump_url) + warning
         )
@@ -560,22 +435,23 @@ class Events(commands.Cog):
         self, interaction: discord.Interaction, event_id: int, choice: str
     ) -> None:
         """A Going / Maybe / Not going button: record it, answer privately, redraw counts."""
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            result = await service.set_rsvp(session, event_id, interaction.user.id, choice, now)
-            event = await service.get_event(session, guild_id_of(interaction), event_id)
-            guild_lang = (await get_settings(session, event.guild_id, now)).language
-            tz = await service.event_zone(session, event.guild_id, now)
-            await session.commit()
+        request = await request_of(interaction)
+        answered = await self.events.rsvp(request.guild_id, event_id, request.user_id, choice)
+        result = answered.result
         key = f"rsvp.now_{result.status}" if result.changed else f"rsvp.still_{result.status}"
         await send_ephemeral(
-            interaction, t(lang, key, title=event.title, position=result.waitlist_position or 0)
+            interaction,
+            t(
+                request.lang,
+                key,
+                title=answered.event.title,
+                position=result.waitlist_position or 0,
+            ),
         )
-        await self._refresh(event, tz, guild_lang)
-        await self._tell_promoted(event, result.promoted, guild_lang)
+        await self._refresh(event_id)
+        await self._tell_promoted(answered.event, result.promoted, answered.lang)
 
-    async def _tell_promoted(self, event: Event, user_ids: tuple[int, ...], lang: str) -> None:
+    async def _tell_promoted(self, event: EventView, user_ids: tuple[int, ...], lang: str) -> None:
         if user_ids:
             await self._notify(
                 event,
@@ -589,31 +465,24 @@ class Events(commands.Cog):
     @app_commands.describe(range="Which events (default: next 7 days)")
     @app_commands.choices(range=RANGE_CHOICES)
     async def list_events(self, interaction: discord.Interaction, range: str = "week") -> None:
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        span = RANGES[range]
-        async with self.bot.db.session() as session:
-            items = await service.upcoming_events(
-                session, guild_id_of(interaction), now, until=now + span if span else None
-            )
-            counts = await service.rsvp_counts(session, [item.event.id for item in items])
-            await session.commit()
+        request = await request_of(interaction)
+        listing = await self.events.upcoming(request.guild_id, within=RANGES[range])
+        lang = request.lang
         await interaction.response.send_message(
-            embed=list_embed(items, counts, lang, t(lang, f"events.list_title.{range}")),
+            embed=list_embed(
+                list(listing.items), listing.counts, lang, t(lang, f"events.list_title.{range}")
+            ),
             ephemeral=True,
         )
 
     @event.command(name="info", description="Details of an event")
     @app_commands.describe(event="The event (start typing its title)")
     async def info(self, interaction: discord.Interaction, event: int) -> None:
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            found = await service.get_event(session, guild_id_of(interaction), event)
-            tz = await service.event_zone(session, found.guild_id, now)
-            await session.commit()
-        embed, _state = await self._embed(found, tz, lang)
-        link = service.jump_url(found)
+        request = await request_of(interaction)
+        shown = await self.events.info(request.guild_id, event)
+        lang = request.lang
+        embed = announcement_embed(shown, lang)
+        link = service.jump_url(shown.event)
         if link:
             embed.add_field(name=t(lang, "events.field.announcement"), value=link, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -621,40 +490,28 @@ class Events(commands.Cog):
     @event.command(name="ical", description="Download an .ics calendar file (one event or all)")
     @app_commands.describe(event="One event (default: every upcoming event)")
     async def ical(self, interaction: discord.Interaction, event: int | None = None) -> None:
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            tz = await service.event_zone(session, guild_id_of(interaction), now)
-            config = await service.get_event_config(session, guild_id_of(interaction), now)
-            alarms = service.offsets_of(config)
-            if event is not None:
-                events = [await service.get_event(session, guild_id_of(interaction), event)]
-            else:
-                events = [
-                    item.event
-                    for item in await service.upcoming_events(
-                        session, guild_id_of(interaction), now, limit=100
-                    )
-                ]
-            await session.commit()
-        if not events:
+        request = await request_of(interaction)
+        found = await self.events.calendar(request.guild_id, event)
+        if not found.events:
             raise UserError("events.list_empty")
         guild = interaction.guild
         data = build_calendar(
             [
-                service.to_ical(item, tz, location_name=self._channel_name(item), alarms=alarms)
-                for item in events
+                service.to_ical(
+                    item, found.tz, location_name=self._channel_name(item), alarms=found.alarms
+                )
+                for item in found.events
             ],
             name=guild.name if guild else None,
         )
         filename = f"event-{event}.ics" if event is not None else "aiclub-events.ics"
         await interaction.response.send_message(
-            t(lang, "events.ical_ready", count=len(events)),
+            t(request.lang, "events.ical_ready", count=len(found.events)),
             file=discord.File(io.BytesIO(data), filename=filename),
             ephemeral=True,
         )
 
-    def _channel_name(self, event: Event) -> str:
+    def _channel_name(self, event: EventView) -> str:
         channel = self.bot.get_channel(event.voice_channel_id) if event.voice_channel_id else None
         return f"#{channel.name}" if isinstance(channel, discord.abc.GuildChannel) else ""
 
@@ -685,88 +542,61 @@ class Events(commands.Cog):
         description: str | None = None,
         capacity: app_commands.Range[int, 1, MAX_CAPACITY] | None = None,
     ) -> None:
-        await self._require_organiser(interaction)
-        changes = (title, start, duration, kind, where, channel, description, capacity)
-        if all(value is None for value in changes):
-            raise UserError("events.nothing_to_change")
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            result = await service.edit_event(
-                session,
-                guild_id_of(interaction),
-                event,
-                interaction.user.id,
-                interaction.permissions.manage_events,
-                now,
-                title=title,
-                start=start,
-                duration=duration,
-                kind=kind,
-                where=where,
-                voice_channel_id=channel.id if channel else None,
-                description=description,
-                capacity=capacity,
-            )
-            guild_lang = (await get_settings(session, result.event.guild_id, now)).language
-            tz = await service.event_zone(session, result.event.guild_id, now)
-            await session.commit()
-        edited = result.event
-        mirrored = await self._refresh(edited, tz, guild_lang)
-        warning = await self._native_warning(edited.guild_id, mirrored, lang)
-        told = "\n" + t(lang, "events.edited_telling") if result.change_notice else ""
-        await interaction.response.send_message(
-            t(lang, "events.edited", title=edited.title) + told + warning, ephemeral=True
+        request = await request_of(interaction)
+        edited = await self.events.edit(
+            request.guild_id,
+            member_of(interaction),
+            event,
+            title=title,
+            start=start,
+            duration=duration,
+            kind=kind,
+            where=where,
+            voice_channel_id=channel.id if channel else None,
+            description=description,
+            capacity=capacity,
         )
-        if result.change_notice is not None:
-            await self.bot.delivery.deliver(result.change_notice)
-        await self._tell_promoted(edited, result.promoted, guild_lang)
-        await self.run_reminders(edited.id)
+        lang = request.lang
+        mirrored = await self._refresh(edited.event.id)
+        warning = await self.native.warning(request.guild_id, mirrored, lang)
+        told = "\n" + t(lang, "events.edited_telling") if edited.change_notice else ""
+        await interaction.response.send_message(
+            t(lang, "events.edited", title=edited.event.title) + told + warning, ephemeral=True
+        )
+        if edited.change_notice is not None:
+            await self.bot.delivery.deliver(edited.change_notice)
+        await self._tell_promoted(edited.event, edited.promoted, edited.lang)
+        await self.run_reminders(edited.event.id)
 
     @event.command(name="cancel", description="Cancel an event and tell its members")
     @app_commands.describe(event="The event (start typing its title)")
     async def cancel(self, interaction: discord.Interaction, event: int) -> None:
-        await self._require_organiser(interaction)
-        lang = await self.bot.lang_for(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            cancelled, attendees = await service.cancel_event(
-                session,
-                guild_id_of(interaction),
-                event,
-                interaction.user.id,
-                interaction.permissions.manage_events,
-                now,
-            )
-            guild_lang = (await get_settings(session, cancelled.guild_id, now)).language
-            tz = await service.event_zone(session, cancelled.guild_id, now)
-            await session.commit()
+        request = await request_of(interaction)
+        cancelled = await self.events.cancel(request.guild_id, member_of(interaction), event)
+        gone = cancelled.event
         await interaction.response.send_message(
-            t(lang, "events.cancelled", title=cancelled.title, count=len(attendees)), ephemeral=True
+            t(request.lang, "events.cancelled", title=gone.title, count=len(cancelled.attendees)),
+            ephemeral=True,
         )
-        self.bot.scheduler.remove_job(f"events:reminders:{cancelled.id}")
-        await self._refresh(cancelled, tz, guild_lang)
-        await self._cancel_native(cancelled)
+        self.bot.scheduler.remove_job(reminder_job_id(gone.id))
+        await self._refresh(gone.id)
+        await self.native.cancel(gone)
         await self._notify(
-            cancelled,
-            attendees,
-            t(guild_lang, "events.cancelled_dm", title=cancelled.title),
-            guild_lang,
+            gone,
+            list(cancelled.attendees),
+            t(cancelled.lang, "events.cancelled_dm", title=gone.title),
+            cancelled.lang,
         )
 
     # ------------------------------------------------------------------ autocomplete
     async def _event_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        now = self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            items = await service.upcoming_events(session, guild_id_of(interaction), now, limit=100)
-            tz = await service.event_zone(session, guild_id_of(interaction), now)
-            await session.commit()
+        listing = await self.events.upcoming(guild_id_of(interaction), limit=100)
         needle = current.strip().lower().lstrip("#")
         choices = []
-        for item in items:
-            local = item.start.astimezone(tz)
+        for item in listing.items:
+            local = item.start.astimezone(listing.tz)
             label = f"#{item.event.id} {item.event.title} · {local:%Y-%m-%d %H:%M}"
             if needle in label.lower():
                 choices.append(app_commands.Choice(name=label[:100], value=item.event.id))

@@ -27,7 +27,8 @@ from bot.db.models import ScheduledPost
 from bot.db.questions import Answer, LeaderboardPoints, QuestionPost
 from bot.delivery import Delivery, Kind, Undeliverable
 from bot.errors import UserError
-from bot.events.service import rsvp_counts, upcoming_events
+from bot.events.rsvp import rsvp_counts
+from bot.events.service import upcoming_events
 from bot.guilds import get_settings, read_settings
 from bot.ledger import Occurrence
 from bot.questions.bank import QuestionBank

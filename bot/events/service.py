@@ -1,7 +1,9 @@
 """Community events over the database: configure, prepare, publish, RSVP, edit, cancel, list.
 
-Every function takes a session and an explicit ``now``; functions that change data commit
-themselves and say so. Problems the organiser or member can fix raise ``UserError``.
+Every function takes a session and an explicit ``now`` and never commits: each runs inside
+the caller's unit of work (``EventsService`` opens one transaction per change). Rows stay in
+``bot.events``; embeds, DMs and calendars get an ``EventView``. Problems the organiser or
+member can fix raise ``UserError``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import ledger
-from bot.db.events import CANCELLED, SCHEDULED, Event, EventChange, EventConfig, Rsvp
+from bot.db.events import CANCELLED, SCHEDULED, Event, EventChange, EventConfig
+from bot.db.models import ScheduledPost
 from bot.errors import UserError
 from bot.events.ical import IcalEvent
 from bot.events.recurrence import Repeat, next_occurrence, occurrences
 from bot.events.reminders import format_offsets, parse_offsets
+from bot.events.rsvp import GOING, MAYBE, RsvpResult, answer, locked_event, members_with, promote
 from bot.events.rules import (
     MAX_CAPACITY,
     MAX_TITLE,
@@ -29,13 +33,12 @@ from bot.events.rules import (
 )
 from bot.events.timeparse import TimeParseError, parse_duration, read_start
 from bot.formatting import discord_timestamp
-from bot.guilds import get_settings
+from bot.guilds import get_settings, read_settings
 from bot.questions.schedule import ScheduleError, parse_timezone
 
 KINDS: tuple[str, ...] = ("talk", "contest", "seminar", "ama", "meetup")
-CHOICES: tuple[str, ...] = ("going", "maybe", "not_going")
 DEFAULT_DURATION = timedelta(hours=1)
-GOING, WAITLIST, MAYBE, NOT_GOING = "going", "waitlist", "maybe", "not_going"
+MAX_NAMED = 15  # attendees named on an announcement; the rest are counted
 UPCOMING, LIVE, ENDED = "upcoming", "live", "ended"  # what an announcement shows (or CANCELLED)
 CHANGE_KIND = "event_change"  # ledger kind: members told of a time or place change
 CHANGE_WINDOW = timedelta(days=1)
@@ -76,7 +79,7 @@ async def configure_events(
     timezone: str | None = None,
 ) -> EventConfig:
     """Change what was given (reminder offsets like ``"24h,15m"``, an IANA timezone or
-    ``"server"`` for the server's); validates everything first; the caller commits."""
+    ``"server"`` for the server's); validates everything first."""
     offsets = parse_offsets(reminders) if reminders is not None else None
     zone = None
     if timezone is not None and timezone.strip().lower() != SERVER_TIMEZONE:
@@ -110,16 +113,15 @@ def describe_offsets(config: EventConfig) -> str:
 async def event_zone(session: AsyncSession, guild_id: int, now: datetime) -> ZoneInfo:
     """The timezone of the guild's events: their own (``/config events timezone:``), else
     the server's."""
-    config = await get_event_config(session, guild_id, now)
-    return ZoneInfo(config.timezone or (await get_settings(session, guild_id, now)).timezone)
+    config = await read_event_config(session, guild_id, now)
+    return ZoneInfo(config.timezone or (await read_settings(session, guild_id, now)).timezone)
 
 
 async def mark_native_warned(session: AsyncSession, guild_id: int, now: datetime) -> bool:
-    """Remember that the guild was told about Manage Events; True only the first time (commits)."""
+    """Remember that the guild was told about Manage Events; True only the first time."""
     config = await get_event_config(session, guild_id, now)
     first = not config.native_warned
     config.native_warned = True
-    await session.commit()
     return first
 
 
@@ -325,7 +327,9 @@ async def create_event(
     channel_id: int,
     native_count: int = 0,
 ) -> Event:
-    """Store a previewed draft, re-checked at ``now`` (it may have gone stale); commits."""
+    """Store a previewed draft, re-checked at ``now`` (it may have gone stale), in the
+    events channel, else in ``channel_id`` (where it was planned)."""
+    config = await get_event_config(session, guild_id, now)
     count = max(await active_event_count(session, guild_id, now), native_count)
     _validate(draft, now, count)
     event = Event(
@@ -333,19 +337,19 @@ async def create_event(
         description=draft.description, kind=draft.kind, start_at=draft.start_at,
         duration_minutes=int(draft.duration.total_seconds() // 60), location=draft.location,
         voice_channel_id=draft.voice_channel_id, capacity=draft.capacity, rrule=draft.rrule,
-        status=SCHEDULED, sequence=0, channel_id=channel_id, created_at=now, updated_at=now,
+        status=SCHEDULED, sequence=0, channel_id=config.channel_id or channel_id,
+        created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(event)
-    await session.commit()
+    await session.flush()
     return event
 
 
 async def delete_event(session: AsyncSession, event_id: int) -> None:
-    """Remove an event whose announcement could not be posted (commits)."""
+    """Remove an event whose announcement could not be posted."""
     event = await session.get(Event, event_id)
     if event is not None:
         await session.delete(event)
-        await session.commit()
 
 
 async def record_announcement(
@@ -356,7 +360,7 @@ async def record_announcement(
     thread_id: int | None = None,
     native_event_id: int | None = None,
 ) -> None:
-    """Remember the announcement, its thread and the Discord scheduled event (commits)."""
+    """Remember the announcement, its thread and the Discord scheduled event."""
     event = await session.get(Event, event_id)
     if event is None:
         return
@@ -366,7 +370,6 @@ async def record_announcement(
         event.thread_id = thread_id
     if native_event_id is not None:
         event.native_event_id = native_event_id
-    await session.commit()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -381,22 +384,53 @@ def is_announced(event: Event) -> bool:
     return event.message_id is not None
 
 
-def duration_of(event: Event) -> timedelta:
+@dataclass(frozen=True)
+class EventView:
+    """An event as embeds, DMs, calendars and the Discord event mirror see it (a copy of its
+    row, so no ORM object leaves the service)."""
+
+    id: int
+    guild_id: int
+    creator_id: int
+    title: str
+    description: str
+    kind: str
+    start_at: datetime  # the first occurrence
+    duration_minutes: int
+    location: str | None
+    voice_channel_id: int | None
+    capacity: int | None
+    rrule: str | None
+    status: str
+    sequence: int
+    channel_id: int
+    message_id: int | None
+    thread_id: int | None
+    native_event_id: int | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, event: Event) -> EventView:
+        """The view of a row."""
+        return cls(**{field: getattr(event, field) for field in cls.__dataclass_fields__})
+
+
+def duration_of(event: EventView) -> timedelta:
     """The event's length."""
     return timedelta(minutes=event.duration_minutes)
 
 
-def next_start(event: Event, tz: ZoneInfo, after: datetime) -> datetime | None:
+def next_start(event: EventView, tz: ZoneInfo, after: datetime) -> datetime | None:
     """The first occurrence starting strictly after ``after``, or None when over."""
     return next_occurrence(event.start_at, tz, event.rrule, after)
 
 
-def current_or_next_start(event: Event, tz: ZoneInfo, now: datetime) -> datetime | None:
+def current_or_next_start(event: EventView, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The occurrence running at ``now``, else the next one; None when the series is over."""
     return next_start(event, tz, now - duration_of(event))
 
 
-def shown_state(event: Event, tz: ZoneInfo, now: datetime) -> tuple[str, datetime]:
+def shown_state(event: EventView, tz: ZoneInfo, now: datetime) -> tuple[str, datetime]:
     """What the announcement shows at ``now`` and for which occurrence: ``LIVE`` (running),
     ``UPCOMING`` (the next one), ``ENDED`` (the last one is over) or ``CANCELLED``."""
     start = current_or_next_start(event, tz, now)
@@ -408,7 +442,7 @@ def shown_state(event: Event, tz: ZoneInfo, now: datetime) -> tuple[str, datetim
     return (LIVE if start <= now else UPCOMING), start
 
 
-def jump_url(event: Event) -> str | None:
+def jump_url(event: EventView) -> str | None:
     """The web link of the event's announcement (None before it is posted)."""
     if event.message_id is None:
         return None
@@ -432,7 +466,7 @@ async def get_event(session: AsyncSession, guild_id: int, event_id: int) -> Even
 class Upcoming:
     """A scheduled event and the start of its next (or running) occurrence."""
 
-    event: Event
+    event: EventView
     start: datetime
 
 
@@ -456,7 +490,7 @@ async def upcoming_events(
         )
     )
     found = []
-    for event in events:
+    for event in map(EventView.of, events):
         start = current_or_next_start(event, tz, now)
         if start is not None and (until is None or start < until):
             found.append(Upcoming(event, start))
@@ -464,145 +498,21 @@ async def upcoming_events(
     return found[:limit]
 
 
-@dataclass(frozen=True)
-class RsvpCounts:
-    """How many members answered what."""
-
-    going: int = 0
-    waitlist: int = 0
-    maybe: int = 0
-    not_going: int = 0
-
-
-async def rsvp_counts(session: AsyncSession, event_ids: Iterable[int]) -> dict[int, RsvpCounts]:
-    """RSVP counts of each event (events without answers get zeros)."""
-    ids = list(event_ids)
-    counts = {event_id: RsvpCounts() for event_id in ids}
-    if not ids:
-        return counts
-    rows = await session.execute(
-        select(Rsvp.event_id, Rsvp.status, func.count())
-        .where(Rsvp.event_id.in_(ids))
-        .group_by(Rsvp.event_id, Rsvp.status)
-    )
-    for event_id, status, number in rows:
-        counts[event_id] = replace(counts[event_id], **{status: int(number)})
-    return counts
-
-
-async def members_with(
-    session: AsyncSession, event_id: int, statuses: Iterable[str], limit: int | None = None
-) -> list[int]:
-    """User ids of the event's members whose answer is one of ``statuses``, by answer time
-    (the first ``limit`` of them)."""
-    return list(
-        await session.scalars(
-            select(Rsvp.user_id)
-            .where(Rsvp.event_id == event_id, Rsvp.status.in_(list(statuses)))
-            .order_by(Rsvp.responded_at, Rsvp.id)
-            .limit(limit)
-        )
-    )
-
-
 # ---------------------------------------------------------------------------- RSVP
-@dataclass(frozen=True)
-class RsvpResult:
-    """The member's answer after a click, and who moved up from the waitlist."""
-
-    status: str
-    changed: bool
-    promoted: tuple[int, ...]
-    waitlist_position: int | None
-
-
-async def _locked_event(session: AsyncSession, event_id: int) -> Event | None:
-    """The event row, locked until commit on PostgreSQL (serializes capacity checks)."""
-    return await session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-async def _going_count(session: AsyncSession, event_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Rsvp)
-            .where(Rsvp.event_id == event_id, Rsvp.status == GOING)
-        )
-        or 0
-    )
-
-
-async def _promote(session: AsyncSession, event: Event, now: datetime) -> tuple[int, ...]:
-    """Move waitlisted members (first come, first served) into free places."""
-    if event.capacity is None:
-        free = None
-    else:
-        free = event.capacity - await _going_count(session, event.id)
-        if free <= 0:
-            return ()
-    waiting = list(
-        await session.scalars(
-            select(Rsvp)
-            .where(Rsvp.event_id == event.id, Rsvp.status == WAITLIST)
-            .order_by(Rsvp.responded_at, Rsvp.id)
-            .limit(free)
-        )
-    )
-    for row in waiting:
-        row.status, row.responded_at = GOING, now
-    await session.flush()
-    return tuple(row.user_id for row in waiting)
-
-
 async def set_rsvp(
     session: AsyncSession, event_id: int, user_id: int, choice: str, now: datetime
 ) -> RsvpResult:
-    """Record a member's Going / Maybe / Not going (commits).
-
-    Going beyond the capacity puts the member on the waitlist; when a going member leaves,
-    the first waitlisted member takes the place (returned in ``promoted``).
-    """
-    if choice not in CHOICES:
-        raise ValueError(f"unknown RSVP choice {choice!r}")
-    event = await _locked_event(session, event_id)
+    """Record a member's Going / Maybe / Not going while the event takes answers (see
+    ``rsvp.answer``)."""
+    event = await locked_event(session, event_id)
     if event is None:
         raise UserError("events.not_found", id=event_id)
     if event.status == CANCELLED:
         raise UserError("rsvp.cancelled", title=event.title)
     tz = await event_zone(session, event.guild_id, now)
-    if current_or_next_start(event, tz, now) is None:
+    if current_or_next_start(EventView.of(event), tz, now) is None:
         raise UserError("rsvp.ended", title=event.title)
-    row = await session.scalar(
-        select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
-    )
-    previous = row.status if row is not None else None
-    status = choice
-    if choice == GOING and previous in (GOING, WAITLIST):
-        status = previous
-    elif (
-        choice == GOING
-        and event.capacity is not None
-        and await _going_count(session, event_id) >= event.capacity
-    ):
-        status = WAITLIST
-    changed = status != previous
-    if row is None:
-        row = Rsvp(event_id=event_id, user_id=user_id, status=status, responded_at=now)
-        session.add(row)
-    elif changed:
-        row.status, row.responded_at = status, now
-    await session.flush()
-    promoted = await _promote(session, event, now) if previous == GOING and changed else ()
-    position = None
-    if status == WAITLIST:
-        position = (await members_with(session, event_id, [WAITLIST])).index(user_id) + 1
-    await session.commit()
-    return RsvpResult(status, changed, promoted, position)
+    return await answer(session, event, user_id, choice, now)
 
 
 # ---------------------------------------------------------------------------- edit, cancel
@@ -611,7 +521,7 @@ class EditResult:
     """An edited event, who moved up from the waitlist, and the claimed ledger occurrence
     that tells its members of a time or place change (None when neither changed)."""
 
-    event: Event
+    event: EventView
     promoted: tuple[int, ...]
     change_notice: ledger.Occurrence | None
 
@@ -633,19 +543,20 @@ async def edit_event(
     description: str | None = None,
     capacity: int | None = None,
 ) -> EditResult:
-    """Change the given fields of an upcoming event after validating all of them (commits)."""
+    """Change the given fields of an upcoming event after validating all of them."""
     event = await get_event(session, guild_id, event_id)
     require_owner(event, user_id, manage_events)
     if event.status == CANCELLED:
         raise UserError("events.cancelled_already", title=event.title)
     tz = await event_zone(session, guild_id, now)
-    upcoming = current_or_next_start(event, tz, now)
+    before = EventView.of(event)
+    upcoming = current_or_next_start(before, tz, now)
     if upcoming is None:
         raise UserError("events.ended", title=event.title)
     if kind is not None and kind not in KINDS:
         raise UserError("events.unknown_kind", kinds=", ".join(KINDS))
     start_at = parse_start_text(start, tz, now) if start is not None else event.start_at
-    length = parse_length(duration, None, start_at, tz, now) if duration else duration_of(event)
+    length = parse_length(duration, None, start_at, tz, now) if duration else duration_of(before)
     location, voice = event.location, event.voice_channel_id
     if where is not None or voice_channel_id is not None:
         location, voice = _where(where, voice_channel_id), voice_channel_id
@@ -681,17 +592,16 @@ async def edit_event(
     event.sequence += 1
     event.updated_at = now
     await session.flush()
-    promoted = await _promote(session, event, now)
-    notice = await _record_change(session, event, change, tz, now)
-    await session.commit()
-    return EditResult(event, promoted, notice)
+    promoted = await promote(session, event, now)
+    after = EventView.of(event)
+    return EditResult(after, promoted, await _record_change(session, after, change, tz, now))
 
 
 async def _record_change(
-    session: AsyncSession, event: Event, change: EventChange, tz: ZoneInfo, now: datetime
+    session: AsyncSession, event: EventView, change: EventChange, tz: ZoneInfo, now: datetime
 ) -> ledger.Occurrence | None:
     """Store a change of time or place and claim telling the members of it, in the edit's
-    transaction (``ledger.claim`` commits both); None when neither changed."""
+    transaction (the key is new, so the claim cannot conflict); None when neither changed."""
     change.new_start_at = current_or_next_start(event, tz, now) or event.start_at
     change.new_duration_minutes = event.duration_minutes
     change.new_place = place_text(event.location, event.voice_channel_id)
@@ -707,9 +617,8 @@ async def _record_change(
     ends = change.new_start_at + duration_of(event)
     window = min(now + CHANGE_WINDOW, max(ends, now + timedelta(hours=1)))
     channel_id = event.thread_id or event.channel_id
-    await ledger.claim(
-        session, event.guild_id, CHANGE_KIND, key, now, channel_id=channel_id, expires_at=window
-    )
+    values = ledger.claim_values(event.guild_id, CHANGE_KIND, key, now, channel_id, window)
+    session.add(ScheduledPost(**values))
     return ledger.Occurrence(event.guild_id, CHANGE_KIND, key)
 
 
@@ -730,8 +639,8 @@ async def cancel_event(
     user_id: int,
     manage_events: bool,
     now: datetime,
-) -> tuple[Event, list[int]]:
-    """Cancel an event (commits); returns it and the Going/Maybe members to tell."""
+) -> tuple[EventView, list[int]]:
+    """Cancel an event; returns it and the Going/Maybe members to tell."""
     event = await get_event(session, guild_id, event_id)
     require_owner(event, user_id, manage_events)
     if event.status == CANCELLED:
@@ -740,8 +649,7 @@ async def cancel_event(
     event.sequence += 1
     event.updated_at = now
     attendees = await members_with(session, event.id, [GOING, MAYBE])
-    await session.commit()
-    return event, attendees
+    return EventView.of(event), attendees
 
 
 # ---------------------------------------------------------------------------- iCal
@@ -751,7 +659,7 @@ def channel_url(guild_id: int, channel_id: int) -> str:
 
 
 def to_ical(
-    event: Event, tz: ZoneInfo, *, location_name: str = "", alarms: tuple[int, ...] = ()
+    event: EventView, tz: ZoneInfo, *, location_name: str = "", alarms: tuple[int, ...] = ()
 ) -> IcalEvent:
     """The iCal view of an event; ``location_name`` names its voice/stage channel, ``alarms``
     are the server's reminder offsets in minutes. Its URL leads back to the announcement."""

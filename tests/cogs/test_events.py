@@ -441,26 +441,21 @@ async def test_ical_exports_one_event_or_all_with_their_occurrences(sim: Sim) ->
 
 async def test_an_event_saved_but_never_announced_stays_invisible(sim: Sim) -> None:
     """The process died between saving the event and posting its announcement."""
-    from bot.events import service
+    from bot.events.events_service import Member
 
     await setup_events(sim, reminders="1h")
-    async with sim.bot.db.session() as session:
-        draft = await service.prepare_event(
-            session,
-            sim.guild.id,
-            sim.bot.clock.now(),
-            title="Half-made event",
-            start="2026-12-02 19:00",
-            where=WHERE,
-        )
-        await service.create_event(
-            session,
-            sim.guild.id,
-            sim.actors["admin"].id,
-            draft,
-            sim.bot.clock.now(),
-            channel_id=sim.channels["events"].id,
-        )
+    events, admin = sim.bot.services.events, sim.actors["admin"].id
+    preview = await events.prepare(
+        sim.guild.id,
+        Member(admin, frozenset(), manage_events=True),
+        title="Half-made event",
+        start="2026-12-02 19:00",
+        where=WHERE,
+    )
+    saved = await events.publish(
+        sim.guild.id, admin, preview.draft, channel_id=sim.channels["events"].id, native_count=0
+    )
+    assert saved.event.id == 1 and saved.event.message_id is None
     await restart(sim)  # start-up rebuilds the reminder jobs from the database
     assert "events:reminders:1" not in sim.bot.scheduler.job_ids()
     listed = await sim.actors["alice"].slash(sim.general, "event list", range="upcoming")

@@ -17,6 +17,7 @@ from bot.db.models import ScheduledPost
 from bot.errors import UserError
 from bot.events import reminders, service
 from bot.events.recurrence import Repeat
+from bot.events.rsvp import RsvpCounts, rsvp_counts
 from bot.guilds import get_settings
 
 GUILD, CHANNEL, CREATOR = 1001, 2002, 7
@@ -39,10 +40,10 @@ async def prepare(db: Database, **options: object) -> service.Draft:
 async def create(db: Database, *, announce: bool = True, **options: object) -> Event:
     """Save an event and, unless ``announce`` is False, record its announcement as posted."""
     draft = await prepare(db, **options)
-    async with db.session() as session:
+    async with db.transaction() as session:
         event = await service.create_event(session, GUILD, CREATOR, draft, NOW, channel_id=CHANNEL)
     if announce:
-        async with db.session() as session:
+        async with db.transaction() as session:
             await service.record_announcement(
                 session, event.id, message_id=900 + event.id, thread_id=800 + event.id
             )
@@ -53,7 +54,7 @@ async def create(db: Database, *, announce: bool = True, **options: object) -> E
 async def rsvp(
     db: Database, event_id: int, user_id: int, choice: str, now: datetime = NOW
 ) -> service.RsvpResult:
-    async with db.session() as session:
+    async with db.transaction() as session:
         return await service.set_rsvp(session, event_id, user_id, choice, now)
 
 
@@ -130,15 +131,15 @@ async def test_capacity_waitlist_and_first_come_promotion(db: Database) -> None:
     assert await statuses(db, event.id) == {1: "maybe", 2: "going", 3: "going", 4: "waitlist"}
     assert (await rsvp(db, event.id, 4, "not_going")).promoted == ()
     async with db.session() as session:
-        counts = (await service.rsvp_counts(session, [event.id]))[event.id]
-    assert counts == service.RsvpCounts(going=2, maybe=1, not_going=1)
+        counts = (await rsvp_counts(session, [event.id]))[event.id]
+    assert counts == RsvpCounts(going=2, maybe=1, not_going=1)
 
 
 async def test_raising_the_capacity_promotes_the_waitlist(db: Database) -> None:
     event = await create(db, capacity=1)
     for user in (1, 2, 3):
         await rsvp(db, event.id, user, "going")
-    async with db.session() as session:
+    async with db.transaction() as session:
         result = await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW, capacity=3)
     assert result.promoted == (2, 3) and result.change_notice is None
 
@@ -166,7 +167,7 @@ async def test_cancelled_and_finished_events_take_no_rsvps(db: Database) -> None
     with pytest.raises(UserError) as caught:
         await rsvp(db, event.id, 2, "going", NOW + timedelta(hours=4))
     assert caught.value.key == "rsvp.ended"
-    async with db.session() as session:
+    async with db.transaction() as session:
         cancelled, attendees = await service.cancel_event(
             session, GUILD, event.id, CREATOR, False, NOW
         )
@@ -178,7 +179,7 @@ async def test_cancelled_and_finished_events_take_no_rsvps(db: Database) -> None
 
 async def test_only_the_creator_or_manage_events_may_edit(db: Database) -> None:
     event = await create(db)
-    async with db.session() as session:
+    async with db.transaction() as session:
         with pytest.raises(UserError) as caught:
             await service.edit_event(session, GUILD, event.id, 99, False, NOW, title="Mine")
         assert caught.value.key == "events.not_yours"
@@ -220,7 +221,7 @@ async def test_an_event_never_announced_is_invisible_to_members_and_the_schedule
     assert caught.value.key == "events.not_found"
     assert [item.event.id for item in listed] == [announced.id]
     assert active == [announced.id]
-    async with db.session() as session:  # once its announcement is recorded, it exists
+    async with db.transaction() as session:  # once its announcement is recorded, it exists
         await service.record_announcement(session, orphan.id, message_id=4242)
     async with db.session() as session:
         assert await reminders.active_event_ids(session, later) == [announced.id, orphan.id]
@@ -239,7 +240,7 @@ async def test_capacity_is_bounded_before_it_reaches_the_database(
     assert caught.value.key == key
     event = await create(db, capacity=100_000)
     assert event.capacity == 100_000
-    async with db.session() as session:
+    async with db.transaction() as session:
         with pytest.raises(UserError) as caught:
             await service.edit_event(
                 session, GUILD, event.id, CREATOR, False, NOW, capacity=capacity
@@ -265,7 +266,7 @@ async def test_where_links_must_be_http(db: Database, where: str) -> None:
         await prepare(db, where=where)
     assert caught.value.key == "events.rule.bad_link"
     event = await create(db)
-    async with db.session() as session:
+    async with db.transaction() as session:
         with pytest.raises(UserError) as caught:
             await service.edit_event(session, GUILD, event.id, CREATOR, False, NOW, where=where)
     assert caught.value.key == "events.rule.bad_link"
@@ -358,7 +359,7 @@ async def test_the_shown_state_follows_the_clock(db: Database) -> None:
 
 async def test_a_change_of_time_or_place_is_recorded_and_claimed_once(db: Database) -> None:
     event = await create(db, start="2026-12-03 19:00")
-    async with db.session() as session:
+    async with db.transaction() as session:
         title_only = await service.edit_event(
             session, GUILD, event.id, CREATOR, False, NOW, title="New title"
         )
@@ -390,7 +391,7 @@ async def test_a_change_of_time_or_place_is_recorded_and_claimed_once(db: Databa
 
 async def test_a_bad_edit_records_no_change(db: Database) -> None:
     event = await create(db)
-    async with db.session() as session:
+    async with db.transaction() as session:
         with pytest.raises(UserError):
             await service.edit_event(
                 session, GUILD, event.id, CREATOR, False, NOW, start="3/4 8pm", where="Room 2"
