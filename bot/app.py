@@ -19,6 +19,7 @@ from bot.ml.backend import Backend
 from bot.ml.service import InferenceService, MlConfig
 from bot.questions.bank import BankError, QuestionBank, load_bank
 from bot.questions.daily import DailyQuestions
+from bot.questions.standings import Standings
 from bot.scheduling import Scheduler
 from bot.server_settings import ServerSettings
 
@@ -36,6 +37,7 @@ class Services:
     events: EventsService
     inference: InferenceService
     settings: ServerSettings
+    standings: Standings
 
 
 def default_ml_backend(config: MlConfig) -> Backend:
@@ -83,6 +85,7 @@ def build_bot(
             clock=clock,
         ),
         settings=ServerSettings(database, clock),
+        standings=Standings(database, clock),
     )
     return AiclubBot(
         settings,

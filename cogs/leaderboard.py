@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.client import AiclubBot, component_guard, send_ephemeral
 from bot.errors import UserError
 from bot.i18n import t
-from bot.interactions import cog_for, guild_id_of
+from bot.interactions import cog_for, request_of
 from bot.questions import leaderboard as boards
 from bot.questions import profile as profiles
 from bot.questions.topics import TOPICS
@@ -296,15 +296,11 @@ class Leaderboard(commands.Cog):
         page: int,
         viewer_id: int,
     ) -> tuple[str, boards.Page, boards.RankInfo | None]:
-        lang = await self.bot.lang_for(interaction)
-        guild_id = guild_id_of(interaction)
-        async with self.bot.db.session() as session:
-            scope = await boards.current_scope(
-                session, guild_id, period, topic, self.bot.clock.now()
-            )
-            shown = await boards.leaderboard_page(session, guild_id, scope, page)
-            me = await boards.member_rank(session, guild_id, scope, viewer_id)
-        return lang, shown, me
+        request = await request_of(interaction)
+        board = await self.bot.services.standings.board(
+            request.guild_id, period, topic, page, viewer_id
+        )
+        return request.lang, board.page, board.viewer_rank
 
     @profile_group.command(name="view", description="Points, rank, streaks and weakest topic")
     @app_commands.describe(member="Whose profile (default: yours)")
@@ -312,11 +308,9 @@ class Leaderboard(commands.Cog):
         self, interaction: discord.Interaction, member: discord.Member | None = None
     ) -> None:
         target = member or interaction.user
-        lang = await self.bot.lang_for(interaction)
-        async with self.bot.db.session() as session:
-            data = await profiles.profile(
-                session, guild_id_of(interaction), target.id, self.bot.clock.now()
-            )
+        request = await request_of(interaction)
+        data = await self.bot.services.standings.profile(request.guild_id, target.id)
+        lang = request.lang
         if data.empty:
             await send_ephemeral(interaction, t(lang, "profile.empty", member=target.mention))
             return
@@ -328,14 +322,12 @@ class Leaderboard(commands.Cog):
     @app_commands.describe(named="True: you may be named (default); False: you stay anonymous")
     async def privacy(self, interaction: discord.Interaction, named: bool | None = None) -> None:
         """Without ``named``: show the current choice."""
-        lang = await self.bot.lang_for(interaction)
-        guild_id, user_id, now = guild_id_of(interaction), interaction.user.id, self.bot.clock.now()
-        async with self.bot.db.session() as session:
-            if named is not None:
-                await profiles.set_named(session, guild_id, user_id, named, now)
-            current = await profiles.is_named(session, guild_id, user_id)
-        key = "profile.privacy_named" if current else "profile.privacy_hidden"
-        await send_ephemeral(interaction, t(lang, key))
+        request = await request_of(interaction)
+        named_now = await self.bot.services.standings.naming(
+            request.guild_id, request.user_id, named
+        )
+        key = "profile.privacy_named" if named_now else "profile.privacy_hidden"
+        await send_ephemeral(interaction, t(request.lang, key))
 
 
 async def setup(bot: AiclubBot) -> None:

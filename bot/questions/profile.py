@@ -116,7 +116,7 @@ async def is_named(session: AsyncSession, guild_id: int, user_id: int) -> bool:
 async def set_named(
     session: AsyncSession, guild_id: int, user_id: int, named: bool, now: datetime
 ) -> None:
-    """Opt in to (or out of) being named in reveals and digests (commits)."""
+    """Opt in to (or out of) being named in reveals and digests (in the caller's transaction)."""
     await get_settings(session, guild_id, now)
     row = await session.get(MemberPrivacy, (guild_id, user_id))
     if row is None:
@@ -125,7 +125,7 @@ async def set_named(
         )
     else:
         row.hide_name, row.updated_at = not named, now
-    await session.commit()
+    await session.flush()
 
 
 async def hidden_members(

@@ -28,7 +28,7 @@ async def test_choice_picks_first_full_score_and_privacy(db: Database, bank: Que
     await _choose(db, bank, BOB, "a", now)
     await _choose(db, bank, CAROL, "b", now + timedelta(minutes=1))
     await _choose(db, bank, ALICE, "b", now + timedelta(minutes=2))
-    async with db.session() as session:
+    async with db.transaction() as session:
         await profile.set_named(session, GUILD, CAROL, False, now)
     async with db.session() as session:
         (post,) = await service.posts_to_reveal(session, now + timedelta(days=1))
@@ -60,10 +60,10 @@ async def test_best_short_answers_by_score_then_time(db: Database, bank: Questio
 
 async def test_privacy_defaults_to_named_and_can_be_changed_back(db: Database) -> None:
     now = START
-    async with db.session() as session:
+    async with db.transaction() as session:
         assert await profile.is_named(session, GUILD, ALICE)
         await profile.set_named(session, GUILD, ALICE, False, now)
-    async with db.session() as session:
+    async with db.transaction() as session:
         assert not await profile.is_named(session, GUILD, ALICE)
         assert await profile.hidden_members(session, GUILD, [ALICE, BOB]) == {ALICE}
         await profile.set_named(session, GUILD, ALICE, True, now)
