@@ -55,14 +55,6 @@ sys.path.insert(0, str(ROOT))
 from bot.console.world import create_demo_world  # noqa: E402
 from bot.db.models import ScheduledPost  # noqa: E402
 from bot.scheduling import SimulatedScheduler  # noqa: E402
-from tests.conftest import (  # noqa: E402
-    Sim,
-    _migrate,
-    _pg_admin,
-    _pg_url,
-    close_bot_databases,
-    make_bot,
-)
 from tests.delivery.test_chaos import (  # noqa: E402
     BROKEN,
     TRANSIENT,
@@ -74,6 +66,14 @@ from tests.delivery.test_chaos import (  # noqa: E402
     problems,
     run_day,
     set_up,
+)
+from tests.helpers import (  # noqa: E402
+    Sim,
+    close_bot_databases,
+    make_bot,
+    migrate_to_head,
+    pg_admin,
+    pg_database_url,
 )
 
 # How long SimCord waits for the bot to settle. Under 300 s: a settle also waits for real
@@ -216,12 +216,12 @@ async def databases(postgres: bool, names: Sequence[str]) -> AsyncIterator[list[
     created = [f"aiclub_chaos_{os.getpid()}_{name}" for name in names]
     try:
         for name in created:
-            await _pg_admin(f'CREATE DATABASE "{name}"')
-            await _migrate(_pg_url(name))
-        yield [_pg_url(name) for name in created]
+            await pg_admin(f'CREATE DATABASE "{name}"')
+            await migrate_to_head(pg_database_url(name))
+        yield [pg_database_url(name) for name in created]
     finally:
         for name in created:
-            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def minutes(delta: timedelta) -> str:

@@ -6,7 +6,7 @@ import pytest
 import simcord
 
 from bot.db.models import GuildSettings
-from tests.conftest import Sim
+from tests.helpers import Sim
 
 
 async def test_admin_sees_and_changes_settings(sim: Sim) -> None:

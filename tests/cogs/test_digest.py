@@ -13,7 +13,7 @@ from bot.db.models import ScheduledPost
 from bot.db.questions import LeaderboardPoints
 from bot.questions.bank import QuestionBank
 from tests.cogs.test_events import fields, publish, restart, setup_events
-from tests.conftest import Sim, lite_bank, make_bot
+from tests.helpers import Sim, lite_bank, make_bot
 
 CASES = {  # timezone, clock start, expected post instants (Monday 09:00 local)
     "berlin-autumn": (

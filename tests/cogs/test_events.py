@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.db.events import Event, Rsvp
 from bot.db.models import ScheduledPost
 from bot.scheduling import SimulatedScheduler
-from tests.conftest import Sim, make_bot
+from tests.helpers import Sim, make_bot
 
 WHERE = "https://meet.example.com/diffusion"
 

@@ -10,7 +10,7 @@ import simcord
 
 from bot.questions.bank import QuestionBank
 from tests.cogs.test_questions import encoder_loaded  # noqa: F401  (autouse)
-from tests.conftest import Sim, lite_bank
+from tests.helpers import Sim, lite_bank
 
 pytestmark = pytest.mark.question_bank(factory=lite_bank)
 

@@ -12,7 +12,7 @@ from bot.db.questions import QuestionPost
 from bot.questions.bank import Question
 from bot.questions.topics import TOPICS
 from tests.cogs.test_questions import encoder_loaded  # noqa: F401  (autouse)
-from tests.conftest import Sim
+from tests.helpers import Sim
 
 
 async def _post_daily(sim: Sim) -> tuple[QuestionPost, Question]:

@@ -16,7 +16,7 @@ from simcord.backend.models.message import Message
 
 from bot.questions.bank import QuestionBank
 from tests.cogs.test_events import publish, setup_events
-from tests.conftest import Sim, lite_bank
+from tests.helpers import Sim, lite_bank
 
 
 def bot_messages(sim: Sim) -> list[Message]:

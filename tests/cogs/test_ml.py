@@ -23,7 +23,7 @@ from bot.client import AiclubBot
 from bot.db.ml import MlJob
 from bot.ml.service import InferenceService
 from bot.ml.tf_backend import TfBackend
-from tests.conftest import Sim, make_bot
+from tests.helpers import Sim, make_bot
 from tests.ml.fakes import FakeBackend, Gate, write_fake_model
 from tests.ml.tiny_models import (
     SHIPPED_DIR,

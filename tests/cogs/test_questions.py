@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.db.questions import Answer, QuestionPost, ScoreAdjustment
 from bot.questions import semantic
 from bot.questions.bank import QuestionBank
-from tests.conftest import Sim, bank_from, lite_bank, make_bot
+from tests.helpers import Sim, bank_from, lite_bank, make_bot
 
 pytestmark = pytest.mark.question_bank(factory=lite_bank)
 

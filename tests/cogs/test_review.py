@@ -14,7 +14,7 @@ from bot.db.questions import Answer, LeaderboardPoints, QuestionPost, ReviewRequ
 from bot.questions.bank import QuestionBank
 from bot.questions.points import answer_points
 from cogs._review_ui import ask_view
-from tests.conftest import Sim, lite_bank, make_bot
+from tests.helpers import Sim, lite_bank, make_bot
 
 pytestmark = pytest.mark.question_bank(factory=lite_bank)
 

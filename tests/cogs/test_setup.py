@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.db.events import DigestConfig, EventConfig
 from bot.db.models import BotState, GuildSettings
 from bot.db.questions import DailyConfig, QuestionPost
-from tests.conftest import Sim
+from tests.helpers import Sim
 
 FIRST_POST = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the day after START
 

@@ -18,7 +18,7 @@ import bot.db.all_models  # noqa: F401  (every table on Base.metadata)
 from bot.db.base import Base
 from bot.db.engine import Database
 from bot.questions.bank import QuestionBank
-from tests.conftest import Sim
+from tests.helpers import Sim
 
 GOOD = "Add weight decay to the loss. I would also collect more data. 早停也有用"
 # the tables the fill must put rows in (every table of the schema as of revision 0007)

@@ -11,7 +11,7 @@ import simcord
 
 from bot.db.lock import DatabaseLockedError, SqliteProcessLock
 from bot.db.models import BotState
-from tests.conftest import Sim, make_bot
+from tests.helpers import Sim, make_bot
 
 
 async def test_restart_does_not_resync_an_unchanged_tree(sim: Sim) -> None:

@@ -24,7 +24,7 @@ from bot.console.script import (
     parse_duration,
     parse_line,
 )
-from tests.conftest import run_console_script
+from tests.helpers import run_console_script
 
 
 @pytest.mark.parametrize(

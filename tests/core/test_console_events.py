@@ -7,7 +7,7 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from tests.conftest import run_console_script
+from tests.helpers import run_console_script
 
 SCRIPT = """\
 /config events channel:#events reminders:24h,15m

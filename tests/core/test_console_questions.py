@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_console_script
+from tests.helpers import run_console_script
 
 SCRIPT = """\
 /config daily channel:#daily-question time:09:00 timezone:UTC

@@ -15,9 +15,9 @@ import pytest
 
 from bot.db import migrate
 from bot.db.engine import create_engine
-from tests.conftest import _counter, _pg_admin, _pg_url
 from tests.core.filled_guild import table_checksums
 from tests.core.test_db_bad_input import _fill, _head_and_previous, run, state
+from tests.helpers import database_numbers, pg_admin, pg_database_url
 
 STAMP = r"\d{8}T\d{6}Z"
 
@@ -110,12 +110,12 @@ def test_a_symlinked_database_is_backed_up_beside_its_real_file(
 
 @pytest.fixture
 def pg_filled(pg_template: str) -> str:
-    name = f"aiclub_bk_{os.getpid()}_{next(_counter)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    url = _pg_url(name)
+    name = f"aiclub_bk_{os.getpid()}_{next(database_numbers)}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    url = pg_database_url(name)
     asyncio.run(_fill(url))
     yield url  # type: ignore[misc]
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.mark.postgres
@@ -139,10 +139,10 @@ def test_a_postgresql_backup_is_a_pg_dump_that_restores_to_the_same_data(
     assert re.fullmatch(rf"aiclub-{name}-backup-{STAMP}\.dump", dump.name)
     assert dump.read_bytes()[:5] == b"PGDMP"
 
-    restored = f"aiclub_rs_{os.getpid()}_{next(_counter)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{restored}"'))
+    restored = f"aiclub_rs_{os.getpid()}_{next(database_numbers)}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{restored}"'))
     try:
-        url = _pg_url(restored)
+        url = pg_database_url(restored)
         host = url.split("@", 1)[1].split(":", 1)[0]
         subprocess.run(
             [
@@ -160,7 +160,7 @@ def test_a_postgresql_backup_is_a_pg_dump_that_restores_to_the_same_data(
         assert asyncio.run(table_checksums(url)) == asyncio.run(table_checksums(pg_filled))
         assert state(url) == state(pg_filled)
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'))
 
 
 @pytest.mark.postgres

@@ -25,7 +25,7 @@ from bot.db.base import Base
 from bot.db.engine import Database, create_engine
 from bot.db.events import Event, Rsvp
 from bot.db.models import GuildSettings
-from tests.conftest import BACKENDS, _counter, _pg_admin, _pg_url
+from tests.helpers import BACKENDS, database_numbers, pg_admin, pg_database_url
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/none"
 AT = datetime(2026, 12, 1, 8, tzinfo=UTC)
@@ -373,10 +373,10 @@ def test_a_failing_pg_dump_is_one_line_and_leaves_no_file(
 @pytest.fixture
 def pg_url(pg_template: str) -> Iterator[str]:
     """A migrated PostgreSQL database (skips when the server is not reachable)."""
-    name = f"aiclub_bad_{os.getpid()}_{next(_counter)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    yield _pg_url(name)
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    name = f"aiclub_bad_{os.getpid()}_{next(database_numbers)}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield pg_database_url(name)
+    asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # ------------------------------------------------------------------------------ downgrade

@@ -26,8 +26,8 @@ from bot.db.ml import MlJob
 from bot.db.models import BotState, GuildSettings
 from bot.db.questions import MemberStats
 from bot.questions.bank import QuestionBank
-from tests.conftest import Sim, lite_bank, make_bot
 from tests.core.filled_guild import FILLED_TABLES, fill, table_checksums
+from tests.helpers import Sim, lite_bank, make_bot
 
 
 @pytest.fixture

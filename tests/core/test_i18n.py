@@ -27,7 +27,7 @@ from bot.i18n import (
     t,
 )
 from bot.translator import CatalogTranslator
-from tests.conftest import Sim
+from tests.helpers import Sim
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "bot" / "i18n" / "aiclub.pot"

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from bot.db import migrate
 from bot.db.engine import create_engine
-from tests.conftest import BACKENDS
+from tests.helpers import BACKENDS
 
 
 @pytest.mark.parametrize("empty_db_url", BACKENDS, indirect=True)

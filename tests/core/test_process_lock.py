@@ -16,8 +16,8 @@ import asyncpg
 import pytest
 
 from bot.db.lock import LOCK_KEY, DatabaseLock, DatabaseLockedError, SqliteProcessLock
-from tests.conftest import PG_ADMIN_DSN, _counter, _pg_admin, _pg_url
 from tests.core.test_db_bad_input import one_line_error, run, state
+from tests.helpers import PG_ADMIN_DSN, database_numbers, pg_admin, pg_database_url
 
 
 def test_the_key_is_fixed_and_derived_from_aiclub() -> None:
@@ -75,12 +75,12 @@ def test_downgrade_through_a_symlink_is_refused_while_the_bot_runs(
 @pytest.fixture
 def pg_pair(pg_template: str) -> Iterator[tuple[str, str]]:
     """Two migrated PostgreSQL databases on the same server."""
-    names = [f"aiclub_lk_{os.getpid()}_{next(_counter)}" for _ in range(2)]
+    names = [f"aiclub_lk_{os.getpid()}_{next(database_numbers)}" for _ in range(2)]
     for name in names:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    yield _pg_url(names[0]), _pg_url(names[1])
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield pg_database_url(names[0]), pg_database_url(names[1])
     for name in names:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _lock_connection_state(database: str) -> list[str]:

@@ -16,7 +16,7 @@ from bot.db.questions import Answer, LeaderboardPoints, MemberStats, QuestionPos
 from bot.errors import UserError
 from bot.questions import service
 from bot.questions.bank import QuestionBank
-from tests.conftest import claim_and_post
+from tests.helpers import claim_and_post
 
 GUILD, CHANNEL = 1001, 2002
 ALICE, BOB = 11, 12

@@ -12,8 +12,8 @@ from bot.errors import UserError
 from bot.questions import profile, service
 from bot.questions.bank import QuestionBank
 from bot.questions.profile import TopicAverage, weakest_topic
-from tests.conftest import START
 from tests.daily.test_daily_service import ALICE, BOB, GUILD, _open
+from tests.helpers import START
 
 CAROL = 13
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cogs.events import MESSAGE_LIMIT, fallback_messages
-from tests.conftest import Sim
 from tests.delivery.test_faults import _daily, _daily_posts
+from tests.helpers import Sim
 
 
 async def test_a_403_is_told_in_the_alert_channel_shown_and_fixed_by_question_post(

@@ -27,8 +27,8 @@ from bot.console.world import create_demo_world
 from bot.db.models import ScheduledPost
 from bot.ledger import OPEN
 from tests.cogs.test_events import publish, restart, setup_events
-from tests.conftest import Sim
 from tests.delivery.test_faults import FaultyDiscord, _alerts, _daily, _titled
+from tests.helpers import Sim
 
 TRANSIENT = ("429", "500-stored", "503", "timeout")
 DAYS = ("2026-12-01", "2026-12-02")

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot import ledger
 from bot.db.models import ScheduledPost
 from tests.cogs.test_events import publish, restart, setup_events
-from tests.conftest import Sim
+from tests.helpers import Sim
 
 FAULTS = [
     "403",

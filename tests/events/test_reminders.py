@@ -20,7 +20,7 @@ from tests.cogs.test_events import (
     restart,
     setup_events,
 )
-from tests.conftest import Sim, make_bot
+from tests.helpers import Sim, make_bot
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 WEEKLY = Repeat.WEEKLY.to_rrule(count=2)

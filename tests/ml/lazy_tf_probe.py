@@ -17,7 +17,7 @@ import simcord
 
 from bot.console.world import create_demo_world
 from bot.ml.litert_backend import serving_backend
-from tests.conftest import make_bot
+from tests.helpers import make_bot
 from tests.ml.uploads import digit_png
 
 

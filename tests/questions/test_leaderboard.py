@@ -21,7 +21,7 @@ from bot.questions.leaderboard import (
     leaderboard_page,
     member_rank,
 )
-from tests.conftest import claim_and_post
+from tests.helpers import claim_and_post
 
 GUILD, OTHER_GUILD, CHANNEL = 1001, 1002, 2002
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)  # a Tuesday: week 2026-W49, month 2026-12

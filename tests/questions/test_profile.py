@@ -13,7 +13,7 @@ from bot.guilds import get_settings
 from bot.questions import service
 from bot.questions.bank import build_bank
 from bot.questions.profile import TopicAverage, profile
-from tests.conftest import claim_and_post
+from tests.helpers import claim_and_post
 from tests.questions.test_leaderboard import BANK_YAML, GOOD_ANSWER
 
 GUILD, CHANNEL, ALICE, BOB = 1001, 2002, 11, 12

@@ -21,7 +21,7 @@ from bot.errors import UserError
 from bot.questions import review, service
 from bot.questions.bank import QuestionBank
 from bot.questions.points import answer_points
-from tests.conftest import claim_and_post
+from tests.helpers import claim_and_post
 
 GUILD, DAILY, REVIEWS = 1001, 2002, 3003
 ALICE, BOB, EXPERT, OTHER_EXPERT = 11, 12, 21, 22
