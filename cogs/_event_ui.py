@@ -199,6 +199,12 @@ def list_embed(
     return discord.Embed(title=title, description=description[:4000], color=BRAND)
 
 
+def announcement_link(url: str | None, lang: str) -> str:
+    """A link to an event's announcement as words ("Open the announcement"), not a raw
+    ``discord.com/channels/…`` address; empty without one."""
+    return t(lang, "events.announcement_link", url=url) if url else ""
+
+
 # ---------------------------------------------------------------------------- components
 def events_cog(interaction: discord.Interaction) -> Events:
     """The Events cog, for a persistent component (politely refused if it is unloaded)."""

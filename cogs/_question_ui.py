@@ -162,9 +162,8 @@ def _key_point_feedback(
     missed = [p for p in feedback.points if not p.covered]
     if covered:
         lines = [
-            f"✅ **{_point_label(p, labels, lang)}** — “{_quote(p.evidence)}”"
-            + (f" {t(lang, 'feedback.by_meaning')}" if p.semantic else "")
-            for p in covered
+            "✅ " + " · ".join(_earned(p, labels, lang) for p in points) + f" — “{quote}”"
+            for quote, points in _by_quote(covered).items()
         ]
         embed.add_field(name=t(lang, "feedback.covered"), value=clip_lines(lines), inline=False)
     if feedback.misconceptions:
@@ -184,6 +183,21 @@ def _key_point_feedback(
             value=t(lang, "feedback.missed_hidden", count=len(missed)),
             inline=False,
         )
+
+
+def _by_quote(points: list[PointResult]) -> dict[str, list[PointResult]]:
+    """The covered points grouped by the words that earned them: a sentence that earned
+    several points is quoted once, in the answer's order."""
+    grouped: dict[str, list[PointResult]] = {}
+    for point in points:
+        grouped.setdefault(_quote(point.evidence), []).append(point)
+    return grouped
+
+
+def _earned(point: PointResult, labels: dict[str, str], lang: str) -> str:
+    """A covered point's bold label, marked when it was credited by meaning."""
+    by_meaning = f" {t(lang, 'feedback.by_meaning')}" if point.semantic else ""
+    return f"**{_point_label(point, labels, lang)}**{by_meaning}"
 
 
 def _point_label(point: PointResult, labels: dict[str, str], lang: str) -> str:

@@ -34,6 +34,7 @@ from cogs._event_ui import (
     PreviewView,
     RsvpButton,
     announcement_embed,
+    announcement_link,
     event_embed,
     list_embed,
     mentions,
@@ -177,7 +178,7 @@ class Events(commands.Cog):
                 title=event.title,
                 when=when_text(due.occurrence),
                 where=place_text(event.location, event.voice_channel_id),
-                link=service.jump_url(event) or "",
+                link=announcement_link(service.jump_url(event), lang),
             )
             return await self._notify(event, list(reminder.recipients), text, lang, occurrence)
         shown = await self.events.announcement(event.id)
@@ -200,7 +201,7 @@ class Events(commands.Cog):
             "events.starting_now",
             title=event.title,
             where=place_text(event.location, event.voice_channel_id),
-            link=service.jump_url(event) or "",
+            link=announcement_link(service.jump_url(event), lang),
         )
         chunks = mention_chunks(lambda names: f"{text}\n{names}", going) or [(text, [])]
         first: int | None = None
@@ -238,7 +239,7 @@ class Events(commands.Cog):
             lines.append(
                 t(lang, "events.changed_where", old=notice.old_place, new=notice.new_place)
             )
-        lines.append(service.jump_url(notice.event) or "")
+        lines.append(announcement_link(service.jump_url(notice.event), lang))
         text = "\n".join(lines).strip()
         return await self._notify(notice.event, list(notice.recipients), text, lang, occurrence)
 
@@ -425,7 +426,13 @@ class Events(commands.Cog):
         mirrored = await self.native.sync(event, event.start_at)
         warning = await self.native.warning(event.guild_id, mirrored, lang)
         await interaction.edit_original_response(
-            content=t(lang, "events.published", title=event.title, link=message.jump_url) + warning
+            content=t(
+                lang,
+                "events.published",
+                title=event.title,
+                link=announcement_link(message.jump_url, lang),
+            )
+            + warning
         )
         await self.run_reminders(event.id)
 
@@ -456,7 +463,12 @@ class Events(commands.Cog):
             await self._notify(
                 event,
                 list(user_ids),
-                t(lang, "rsvp.promoted", title=event.title, link=service.jump_url(event) or ""),
+                t(
+                    lang,
+                    "rsvp.promoted",
+                    title=event.title,
+                    link=announcement_link(service.jump_url(event), lang),
+                ),
                 lang,
             )
 
@@ -482,8 +494,7 @@ class Events(commands.Cog):
         shown = await self.events.info(request.guild_id, event)
         lang = request.lang
         embed = announcement_embed(shown, lang)
-        link = service.jump_url(shown.event)
-        if link:
+        if link := announcement_link(service.jump_url(shown.event), lang):
             embed.add_field(name=t(lang, "events.field.announcement"), value=link, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

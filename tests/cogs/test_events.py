@@ -402,7 +402,9 @@ async def test_list_info_and_autocomplete(sim: Sim) -> None:
     assert "🏁 **Contest night**" in every.response.embeds[0].description
     info = await sim.actors["alice"].slash(sim.general, "event info", event=2)
     assert info.response.embeds[0].title == "🏁 Contest night"
-    assert "discord.com/channels" in fields(info)["Announcement"]
+    assert fields(info)["Announcement"].startswith(
+        "[Open the announcement](https://discord.com/channels/"
+    )
     choices = await sim.actors["alice"].autocomplete(sim.general, "event info", "event", "cont")
     assert [(c["name"], c["value"]) for c in choices] == [
         ("#2 Contest night · 2026-12-20 18:00", 2)
