@@ -86,6 +86,20 @@ def write_json(data: dict[str, Any], path: Path) -> None:
     write_bytes((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), path)
 
 
+def read_card(model_file: Path) -> dict[str, Any]:
+    """The card beside ``model_file``, checked to describe that very file (ArtifactError if not)."""
+    card_file = card_path(model_file)
+    try:
+        card: dict[str, Any] = json.loads(card_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"no model card beside {model_file}") from None
+    except ValueError as exc:
+        raise ArtifactError(f"{card_file} is not valid JSON: {exc}") from None
+    if card.get("file_sha256") != file_sha256(model_file):
+        raise ArtifactError(f"{model_file} does not match its card (retrain it)")
+    return card
+
+
 def load_model(path: Path) -> keras.Model:
     """Load a ``.keras`` file for inference, turning every failure into an ArtifactError."""
     import keras

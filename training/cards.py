@@ -123,10 +123,16 @@ def cnn_card(
         "metrics": metrics,
         "gates": gates,
     }
-    if uploads is not None:
-        card["ood"] = {**uploads["check"].to_card(), "method": OOD_METHOD}
-        card["metrics"] = {**metrics, "uploads": uploads["figures"]}
-    return card
+    return card if uploads is None else with_uploads(card, uploads)
+
+
+def with_uploads(card: dict[str, Any], uploads: dict[str, Any]) -> dict[str, Any]:
+    """A classifier's card with its not-a-digit check (``ood``) and evaluation-set figures."""
+    return {
+        **card,
+        "ood": {**uploads["check"].to_card(), "method": OOD_METHOD},
+        "metrics": {**card["metrics"], "uploads": uploads["figures"]},
+    }
 
 
 def gan_card(

@@ -38,6 +38,12 @@ def register(subparsers: Any) -> None:
         "--cnn", type=Path, metavar="PATH", help="scoring CNN for a GAN (default: beside it)"
     )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument(
+        "--update-card",
+        action="store_true",
+        help="digits CNN: re-choose its not-a-digit check on the evaluation set and write it and "
+        "the upload figures into its card (after a change to the upload path; no retraining)",
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     convert = subparsers.add_parser(
@@ -89,6 +95,8 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from training import artifacts, datasets, runtime
 
+    if args.update_card and args.kind != "cnn":
+        raise CliError("--update-card is for a digits CNN (the GAN's card has no upload figures)")
     runtime.configure(0)
     model = _load(args.path, args.kind)
     shape = model.inputs[0].shape[1:] if args.kind == "cnn" else model.outputs[0].shape[1:]
@@ -102,6 +110,12 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.kind == "cnn":
         report = pipeline.evaluate_cnn(model, data)
+        if args.update_card:
+            try:
+                card = pipeline.update_uploads(args.path)
+            except artifacts.ArtifactError as exc:
+                raise CliError(str(exc)) from None
+            report["metrics"]["uploads"] = card["metrics"]["uploads"]
     else:
         cnn_path = args.cnn or artifacts.model_path(args.path.parent, "cnn", dataset)
         report = pipeline.evaluate_gan(model, _load(cnn_path, "cnn", data.input_shape), data)

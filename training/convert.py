@@ -13,7 +13,6 @@ against the Keras model before it is written; its figures go in the card's ``tfl
 
 from __future__ import annotations
 
-import json
 import platform
 import tempfile
 from datetime import UTC, datetime
@@ -200,15 +199,8 @@ def convert_file(model_file: Path) -> dict[str, Any]:
 
     The model is not retrained; its card must describe it. Returns the updated card.
     """
+    card = artifacts.read_card(model_file)
     card_file = artifacts.card_path(model_file)
-    try:
-        card = json.loads(card_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise artifacts.ArtifactError(f"no model card beside {model_file}") from None
-    except ValueError as exc:
-        raise artifacts.ArtifactError(f"{card_file} is not valid JSON: {exc}") from None
-    if card.get("file_sha256") != artifacts.file_sha256(model_file):
-        raise artifacts.ArtifactError(f"{model_file} does not match its card (retrain it)")
     kind, classes = card.get("kind"), card.get("class_names")
     if kind not in ("cnn", "gan") or not isinstance(classes, list) or not classes:
         raise artifacts.ArtifactError(f"{card_file} has no valid kind and class_names")

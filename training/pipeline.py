@@ -103,6 +103,25 @@ def evaluate_uploads(cnn: keras.Model, data: Dataset) -> dict[str, Any] | None:
     return {"check": check, "figures": figures}
 
 
+def update_uploads(model_file: Path) -> dict[str, Any]:
+    """Re-choose a carded digits CNN's not-a-digit check and re-measure the evaluation set.
+
+    For a change to the upload path (``bot.ml.images``) without retraining: the weights, the
+    conversion and every other figure stay; the card's ``ood`` block and ``metrics.uploads`` are
+    rewritten. Returns the updated card.
+    """
+    from training.datasets import load_dataset
+
+    card = artifacts.read_card(model_file)
+    if card.get("kind") != "cnn" or card.get("dataset", {}).get("name") != "digits":
+        raise artifacts.ArtifactError(f"{model_file} is not a digits CNN: no evaluation set")
+    uploads = evaluate_uploads(artifacts.load_model(model_file), load_dataset("digits"))
+    assert uploads is not None  # a digits CNN always has them
+    updated = cards.with_uploads(card, uploads)
+    artifacts.write_json(updated, artifacts.card_path(model_file))
+    return updated
+
+
 def train_gan_and_save(
     data: Dataset,
     cnn: keras.Model,

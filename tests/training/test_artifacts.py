@@ -43,3 +43,29 @@ def test_write_json_replaces_whole_files(tmp_path: Path) -> None:
     write_json({"b": "二"}, card)
     assert json.loads(card.read_text(encoding="utf-8")) == {"b": "二"}
     assert [p.name for p in tmp_path.iterdir()] == [card.name]
+
+
+def test_a_card_must_describe_its_file(tmp_path: Path) -> None:
+    from training import artifacts
+
+    model = tmp_path / "cnn-digits.keras"
+    model.write_bytes(b"weights")
+    with pytest.raises(artifacts.ArtifactError, match="no model card beside"):
+        artifacts.read_card(model)
+    artifacts.card_path(model).write_text("{", encoding="utf-8")
+    with pytest.raises(artifacts.ArtifactError, match="is not valid JSON"):
+        artifacts.read_card(model)
+    artifacts.write_json({"file_sha256": "0" * 64}, artifacts.card_path(model))
+    with pytest.raises(artifacts.ArtifactError, match="does not match its card"):
+        artifacts.read_card(model)
+    card = {"file_sha256": artifacts.file_sha256(model), "kind": "cnn"}
+    artifacts.write_json(card, artifacts.card_path(model))
+    assert artifacts.read_card(model) == card
+
+
+def test_only_a_digits_cnn_gets_upload_figures() -> None:
+    from training import artifacts, pipeline
+
+    generator = artifacts.DEFAULT_MODELS_DIR / "gan-digits.keras"
+    with pytest.raises(artifacts.ArtifactError, match="is not a digits CNN"):
+        pipeline.update_uploads(generator)

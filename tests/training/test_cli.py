@@ -82,3 +82,13 @@ def test_wrong_kind_of_model(capsys: pytest.CaptureFixture) -> None:
     generator = DEFAULT_MODELS_DIR / "gan-digits.keras"
     assert main(["evaluate", "cnn", str(generator)]) == 1
     assert error_lines(capsys) == [f"aiclub: error: {generator} is not a CNN classifier"]
+
+
+def test_update_card_is_for_a_digits_cnn(capsys: pytest.CaptureFixture) -> None:
+    from training.artifacts import DEFAULT_MODELS_DIR
+
+    generator = DEFAULT_MODELS_DIR / "gan-digits.keras"
+    assert main(["evaluate", "gan", str(generator), "--update-card"]) == 1
+    assert error_lines(capsys) == [
+        "aiclub: error: --update-card is for a digits CNN (the GAN's card has no upload figures)"
+    ]

@@ -62,6 +62,17 @@ def test_cnn_and_gan_train_measure_and_save(
         reloaded = artifacts.load_model(path)
         assert artifacts.weights_sha256(reloaded) == artifacts.weights_sha256(model)
 
+    # after a change to the upload path: the check and upload figures are redone, nothing else
+    path = artifacts.model_path(tmp_path, "cnn", "digits")
+    stale = {**cnn_card, "ood": {**cnn_card["ood"], "max_distance": 0.0}}
+    artifacts.write_json(stale, artifacts.card_path(path))
+    updated = pipeline.update_uploads(path)
+    assert updated["ood"].keys() == cnn_card["ood"].keys() and updated["ood"]["max_distance"] > 0
+    assert updated["metrics"] == cnn_card["metrics"] | {"uploads": updated["metrics"]["uploads"]}
+    assert {k: v for k, v in updated.items() if k not in ("ood", "metrics")} == {
+        k: v for k, v in cnn_card.items() if k not in ("ood", "metrics")
+    }
+
 
 def test_same_seed_gives_the_same_weights(digits: Dataset) -> None:
     from training import artifacts, runtime
