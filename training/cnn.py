@@ -12,6 +12,7 @@ from keras import layers
 from bot.ml.images import FRAMINGS
 from bot.ml.preprocess import denormalize_images, normalize_images
 from training.augment import augment
+from training.optimizers import CNN_ADAM
 
 if TYPE_CHECKING:
     from training.datasets import Dataset
@@ -74,7 +75,7 @@ def train_cnn(
     x_train, y_train = training_images(data, seed)
     model = build_cnn(data.input_shape, data.num_classes)
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
+        optimizer=CNN_ADAM.build(),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )

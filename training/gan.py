@@ -9,6 +9,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from training.optimizers import GAN_ADAM
+
 if TYPE_CHECKING:
     from training.datasets import Dataset
 
@@ -87,6 +89,9 @@ class ConditionalGAN(keras.Model):
         real, labels = data
         batch = tf.shape(real)[0]
         generator, discriminator = self.generator, self.discriminator
+
+        # Train the discriminator: real images of each label should read "real" (0.9: one-sided
+        # label smoothing keeps it from growing over-confident), generated ones "fake".
         with tf.GradientTape() as tape:
             fake = generator([self._noise(batch), labels], training=True)
             real_logits = discriminator([real, labels], training=True)
@@ -96,12 +101,17 @@ class ConditionalGAN(keras.Model):
             )
         grads = tape.gradient(d_loss, discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, discriminator.trainable_weights, strict=True))
+
+        # Train the generator on fresh noise: it gains when the discriminator calls its pictures
+        # "real" (the non-saturating loss); only the generator's weights move.
         with tf.GradientTape() as tape:
             fake = generator([self._noise(batch), labels], training=True)
             fake_logits = discriminator([fake, labels], training=True)
             g_loss = self.bce(tf.ones_like(fake_logits), fake_logits)
         grads = tape.gradient(g_loss, generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, generator.trainable_weights, strict=True))
+
+        # Report the running mean of both losses (shown per epoch by fit()).
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
@@ -124,8 +134,8 @@ def train_gan(
         seed,
     )
     gan.compile(
-        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-        d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        g_optimizer=GAN_ADAM.build(),
+        d_optimizer=GAN_ADAM.build(),
     )
     gan.fit(
         data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, shuffle=True,

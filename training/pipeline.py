@@ -14,6 +14,7 @@ from training import artifacts, cards, convert, metrics, runtime, vision_eval
 from training.augment import Augmentation
 from training.cnn import AUGMENT_COPIES, CNN_BATCH_SIZE, predict, train_cnn
 from training.gan import GAN_BATCH_SIZE, LATENT_DIM, train_gan
+from training.optimizers import CNN_ADAM, GAN_ADAM
 
 if TYPE_CHECKING:
     import keras
@@ -75,7 +76,7 @@ def train_cnn_and_save(
         "seed": seed,
         "epochs": epochs,
         "batch_size": CNN_BATCH_SIZE,
-        "optimizer": "Adam(lr=1e-3)",
+        "optimizer": CNN_ADAM.describe(),
         "loss": "sparse categorical cross-entropy on logits",
         "augmentation": augmentation_note(data.name),
         "wall_time_s": round(train_seconds, 1),
@@ -147,7 +148,7 @@ def train_gan_and_save(
         "seed": seed,
         "epochs": epochs,
         "batch_size": GAN_BATCH_SIZE,
-        "optimizer": "Adam(lr=2e-4, beta_1=0.5) for generator and discriminator",
+        "optimizer": f"{GAN_ADAM.describe()} for generator and discriminator",
         "loss": "non-saturating GAN loss, one-sided label smoothing 0.9",
         "architecture": "conditional DCGAN, projection discriminator",
         "wall_time_s": round(train_seconds, 1),
