@@ -169,16 +169,13 @@ class AiclubBot(commands.AutoShardedBot):
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_tree_hash:{guild.id if guild else 'global'}"
         async with self.db.session() as session:
-            state = await session.get(BotState, key)
-            if state is not None and state.value == digest:
-                log.info("command tree unchanged since last sync; not syncing")
-                return False
-            await self.tree.sync(guild=guild)
-            if state is None:
-                session.add(BotState(key=key, value=digest, updated_at=self.clock.now()))
-            else:
-                state.value, state.updated_at = digest, self.clock.now()
-            await session.commit()
+            synced = await session.scalar(select(BotState.value).where(BotState.key == key))
+        if synced == digest:
+            log.info("command tree unchanged since last sync; not syncing")
+            return False
+        await self.tree.sync(guild=guild)
+        async with self.db.transaction() as session:
+            await session.merge(BotState(key=key, value=digest, updated_at=self.clock.now()))
         log.info("synced %d commands to %s", len(payload), guild.id if guild else "all guilds")
         return True
 
