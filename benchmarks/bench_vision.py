@@ -179,8 +179,8 @@ async def bot_child(backend_name: str, models: Path) -> dict[str, Any]:
     from bot.clock import ManualClock
     from bot.config import load_settings
     from bot.console.world import create_demo_world
+    from bot.questions.answering import grade
     from bot.questions.bank import load_bank
-    from bot.questions.service import grade
     from bot.scheduling import SimulatedScheduler
     from tests.ml.uploads import digit_png
 

@@ -13,10 +13,11 @@ from bot.client import component_guard
 from bot.formatting import discord_timestamp
 from bot.i18n import t
 from bot.interactions import client_of, cog_for
+from bot.questions.answering import AnswerResult
 from bot.questions.bank import Question
 from bot.questions.points import streak_bonus
 from bot.questions.scoring import MISCONCEPTION_PENALTY, Feedback, PointResult
-from bot.questions.service import FULL_SCORE, AnswerResult, RevealStats
+from bot.questions.service import FULL_SCORE, RevealStats
 from bot.questions.topics import TOPICS
 from cogs._style import BRAND, MUTED, SUCCESS
 

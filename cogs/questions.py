@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.interactions import Request, request_of
 from bot.ledger import Occurrence
 from bot.mentions import ping_role
-from bot.questions import service
+from bot.questions import answering, service
 from bot.questions.daily import Adjusted, DailyQuestions
 from bot.questions.topics import TOPICS
 from bot.scheduling import schedule_local_cron
@@ -329,7 +329,7 @@ class Questions(commands.Cog):
         await self._send_result(interaction, result, request)
 
     async def _send_result(
-        self, interaction: discord.Interaction, result: service.AnswerResult, request: Request
+        self, interaction: discord.Interaction, result: answering.AnswerResult, request: Request
     ) -> None:
         lang = request.lang
         embed = feedback_embed(

@@ -2,8 +2,8 @@
 scheduled post and reveal ask for, each call one unit of work.
 
 Built once per process with the database, the clock and the question bank (``bot.app``). The
-rules themselves live in ``bot.questions.service`` (functions over a session); this object opens
-the session, so no cog does. Claims commit before anything is sent; no Discord call happens here.
+rules themselves live in ``bot.questions.service`` and ``bot.questions.answering`` (functions
+over a session); this object opens the session, so no cog does. Claims commit before anything is sent; no Discord call happens here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.errors import UserError
 from bot.guilds import read_settings
-from bot.questions import service
+from bot.questions import answering, service
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.review import is_expert
 from bot.questions.scoring import Feedback
@@ -125,7 +125,7 @@ class DailyQuestions:
         async with self.db.session() as session:
             post = await service.open_post(session, guild_id, self.clock.now())
             if post is None and post_id is None:
-                raise await service.nothing_to_answer(session, guild_id)
+                raise await answering.nothing_to_answer(session, guild_id)
         if post is None or (post_id is not None and post.id != post_id):
             raise UserError("answer.question_closed")
         question = self.bank.get(post.slug)
@@ -133,19 +133,19 @@ class DailyQuestions:
             raise UserError("answer.question_retired")
         return OpenQuestion(post.id, question, post.deadline_at)
 
-    async def answer(self, guild_id: int, user_id: int, text: str) -> service.AnswerResult:
+    async def answer(self, guild_id: int, user_id: int, text: str) -> answering.AnswerResult:
         """Score and store a member's free-text answer to the open question."""
         async with self.db.session() as session:
-            return await service.submit_answer(
+            return await answering.submit_answer(
                 session, self.bank, guild_id, user_id, text, self.clock.now()
             )
 
     async def choose(
         self, guild_id: int, user_id: int, selected: set[str], post_id: int
-    ) -> service.AnswerResult:
+    ) -> answering.AnswerResult:
         """Score and store a member's pick on the multiple-choice post ``post_id``."""
         async with self.db.session() as session:
-            return await service.submit_choice(
+            return await answering.submit_choice(
                 session, self.bank, guild_id, user_id, selected, self.clock.now(), post_id=post_id
             )
 
@@ -154,7 +154,7 @@ class DailyQuestions:
     ) -> Question:
         """The next practice question for a member (none repeats until the topic runs out)."""
         async with self.db.session() as session:
-            return await service.next_practice_question(
+            return await answering.next_practice_question(
                 session,
                 self.bank,
                 guild_id,
@@ -177,7 +177,7 @@ class DailyQuestions:
     ) -> Feedback:
         """Full feedback on a practice answer (no points)."""
         async with self.db.session() as session:
-            return await service.practice_answer(
+            return await answering.practice_answer(
                 session, question, guild_id, user_id, answer, self.clock.now()
             )
 
@@ -196,7 +196,7 @@ class DailyQuestions:
         """Add or remove a member's points with an audit row."""
         now = self.clock.now()
         async with self.db.session() as session:
-            total = await service.adjust_score(
+            total = await answering.adjust_score(
                 session, guild_id, user_id, points, reason, by_user_id, now
             )
             language = (await read_settings(session, guild_id, now)).language

@@ -44,10 +44,11 @@ from bot.db.questions import (
 )
 from bot.db.upsert import upsert_add
 from bot.errors import UserError
+from bot.questions.answering import grade
 from bot.questions.bank import Question, QuestionBank
 from bot.questions.points import answer_points, period_scopes
 from bot.questions.scoring import Feedback
-from bot.questions.service import get_daily_config, grade
+from bot.questions.service import get_daily_config
 
 MAX_NOTE = 500
 MAX_REASON = 200

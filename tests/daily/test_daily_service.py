@@ -14,7 +14,7 @@ from bot.db.engine import Database
 from bot.db.models import ScheduledPost
 from bot.db.questions import Answer, LeaderboardPoints, MemberStats, QuestionPost, ScoreAdjustment
 from bot.errors import UserError
-from bot.questions import service
+from bot.questions import answering, service
 from bot.questions.bank import QuestionBank
 from tests.helpers import claim_and_post
 
@@ -159,11 +159,11 @@ async def test_one_scored_answer_per_member(db: Database, bank: QuestionBank) ->
     now = await _open(db, bank)
     text = "Use weight decay. Stop early with early stopping on validation loss."
     async with db.session() as session:
-        first = await service.submit_answer(session, bank, GUILD, ALICE, text, now)
+        first = await answering.submit_answer(session, bank, GUILD, ALICE, text, now)
     assert first.first_attempt and first.feedback.score > 5
     assert first.points == round(first.feedback.score * 1.5, 1)  # difficulty 2, streak 1
     async with db.session() as session:
-        again = await service.submit_answer(session, bank, GUILD, ALICE, "something else", now)
+        again = await answering.submit_answer(session, bank, GUILD, ALICE, "something else", now)
     assert not again.first_attempt and again.feedback.score == first.feedback.score
     assert await _count(db, Answer) == 1
     async with db.session() as session:
@@ -204,7 +204,7 @@ async def test_bad_answers_are_refused_and_nothing_is_stored(
     now = await _open(db, bank)
     with pytest.raises(UserError) as info:
         async with db.session() as session:
-            await service.submit_answer(session, bank, GUILD, ALICE, text, now)
+            await answering.submit_answer(session, bank, GUILD, ALICE, text, now)
     assert info.value.key == key
     assert await _count(db, Answer) == 0 and await _count(db, MemberStats) == 0
 
@@ -216,9 +216,9 @@ async def test_a_refused_answer_keeps_the_members_one_attempt(
     for text in ("\u200b\u200b", "🤔🤔", "???"):
         with pytest.raises(UserError):
             async with db.session() as session:
-                await service.submit_answer(session, bank, GUILD, ALICE, text, now)
+                await answering.submit_answer(session, bank, GUILD, ALICE, text, now)
     async with db.session() as session:
-        result = await service.submit_answer(
+        result = await answering.submit_answer(
             session, bank, GUILD, ALICE, "Weight decay and early stopping 🙂", now
         )
     assert result.first_attempt and result.feedback.score > 0
@@ -229,7 +229,7 @@ async def test_answering_with_no_open_question(db: Database, bank: QuestionBank)
     now = await _open(db, bank)
     with pytest.raises(UserError, match=r"answer\.no_open_question"):
         async with db.session() as session:
-            await service.submit_answer(
+            await answering.submit_answer(
                 session, bank, GUILD, ALICE, "weight decay", now + timedelta(days=2)
             )
 
@@ -238,14 +238,14 @@ async def test_choice_questions(db: Database, bank: QuestionBank) -> None:
     now = await _open(db, bank, topic="ml-fundamentals")
     async with db.session() as session:
         with pytest.raises(UserError, match=r"answer\.use_buttons"):
-            await service.submit_answer(session, bank, GUILD, ALICE, "b", now)
+            await answering.submit_answer(session, bank, GUILD, ALICE, "b", now)
     async with db.session() as session:
-        right = await service.submit_choice(session, bank, GUILD, ALICE, {"b"}, now)
+        right = await answering.submit_choice(session, bank, GUILD, ALICE, {"b"}, now)
     async with db.session() as session:
-        wrong = await service.submit_choice(session, bank, GUILD, BOB, {"a"}, now)
+        wrong = await answering.submit_choice(session, bank, GUILD, BOB, {"a"}, now)
     async with db.session() as session:
         with pytest.raises(UserError, match=r"answer\.bad_choice"):
-            await service.submit_choice(session, bank, GUILD, 13, {"z"}, now)
+            await answering.submit_choice(session, bank, GUILD, 13, {"z"}, now)
     assert right.feedback.score == 10 and wrong.feedback.score == 0
 
 
@@ -259,7 +259,7 @@ async def test_streaks_grow_on_consecutive_days_and_reset_after_a_gap(
         now = day + timedelta(days=offset)
         assert await _claim(db, bank, now) is not None
         async with db.session() as session:
-            result = await service.submit_answer(
+            result = await answering.submit_answer(
                 session,
                 bank,
                 GUILD,
@@ -286,7 +286,7 @@ async def test_a_zero_score_answer_neither_extends_a_streak_nor_earns_its_bonus(
         assert await _claim(db, bank, now) is not None
         async with db.session() as session:
             results.append(
-                await service.submit_answer(
+                await answering.submit_answer(
                     session, bank, GUILD, ALICE, text, now + timedelta(minutes=1)
                 )
             )
@@ -305,7 +305,7 @@ async def test_reveal_is_claimed_once_with_stats(db: Database, bank: QuestionBan
     now = await _open(db, bank)
     for user, text in ((ALICE, "Weight decay helps. Early stopping too."), (BOB, "More data.")):
         async with db.session() as session:
-            await service.submit_answer(
+            await answering.submit_answer(
                 session, bank, GUILD, user, f"{text} Also collect more data if possible.", now
             )
     later = now + timedelta(days=1)
@@ -323,13 +323,13 @@ async def test_reveal_is_claimed_once_with_stats(db: Database, bank: QuestionBan
 async def test_score_adjustments_are_audited(db: Database, bank: QuestionBank) -> None:
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     async with db.session() as session:
-        total = await service.adjust_score(session, GUILD, BOB, 5, "great talk", ALICE, now)
-        total = await service.adjust_score(session, GUILD, BOB, -2, "typo fix", ALICE, now)
+        total = await answering.adjust_score(session, GUILD, BOB, 5, "great talk", ALICE, now)
+        total = await answering.adjust_score(session, GUILD, BOB, -2, "typo fix", ALICE, now)
     assert total == 3
     for points, reason in ((0, "x"), (5000, "x"), (5, "  ")):
         with pytest.raises(UserError):
             async with db.session() as session:
-                await service.adjust_score(session, GUILD, BOB, points, reason, ALICE, now)
+                await answering.adjust_score(session, GUILD, BOB, points, reason, ALICE, now)
     assert await _count(db, ScoreAdjustment) == 2
 
 

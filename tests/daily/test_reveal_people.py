@@ -9,7 +9,7 @@ import pytest
 
 from bot.db.engine import Database
 from bot.errors import UserError
-from bot.questions import profile, service
+from bot.questions import answering, profile, service
 from bot.questions.bank import QuestionBank
 from bot.questions.profile import TopicAverage, weakest_topic
 from tests.daily.test_daily_service import ALICE, BOB, GUILD, _open
@@ -20,7 +20,7 @@ CAROL = 13
 
 async def _choose(db: Database, bank: QuestionBank, user: int, option: str, now) -> None:  # type: ignore[no-untyped-def]
     async with db.session() as session:
-        await service.submit_choice(session, bank, GUILD, user, {option}, now)
+        await answering.submit_choice(session, bank, GUILD, user, {option}, now)
 
 
 async def test_choice_picks_first_full_score_and_privacy(db: Database, bank: QuestionBank) -> None:
@@ -47,7 +47,7 @@ async def test_best_short_answers_by_score_then_time(db: Database, bank: Questio
     )
     for offset, (user, text) in enumerate(answers):
         async with db.session() as session:
-            await service.submit_answer(
+            await answering.submit_answer(
                 session, bank, GUILD, user, text, now + timedelta(minutes=offset)
             )
     async with db.session() as session:
@@ -100,7 +100,7 @@ async def test_practice_rotation_and_bad_filters(db: Database, bank: QuestionBan
     seen = []
     for minute in range(4):
         async with db.session() as session:
-            question = await service.next_practice_question(
+            question = await answering.next_practice_question(
                 session,
                 bank,
                 GUILD,
@@ -117,7 +117,7 @@ async def test_practice_rotation_and_bad_filters(db: Database, bank: QuestionBan
                                    (None, 7, "practice.none_match")):  # fmt: skip
         async with db.session() as session:
             with pytest.raises(UserError) as caught:
-                await service.next_practice_question(
+                await answering.next_practice_question(
                     session, bank, GUILD, BOB, now, topic=topic, difficulty=difficulty, seed="x"
                 )
         assert caught.value.key == key

@@ -11,7 +11,7 @@ from bot.db.engine import Database
 from bot.db.questions import LeaderboardPoints
 from bot.errors import UserError
 from bot.guilds import get_settings
-from bot.questions import service
+from bot.questions import answering, service
 from bot.questions.bank import QuestionBank, build_bank
 from bot.questions.leaderboard import (
     Page,
@@ -198,7 +198,7 @@ async def test_real_answers_land_in_week_month_all_and_topic_boards(
             assert await claim_and_post(session, mini_bank, GUILD, now, force=True)
         for uid in users:
             async with db.session() as session:
-                await service.submit_answer(session, mini_bank, GUILD, uid, GOOD_ANSWER, now)
+                await answering.submit_answer(session, mini_bank, GUILD, uid, GOOD_ANSWER, now)
     later = NOW + timedelta(days=7)
     async with db.session() as session:
         boards = {

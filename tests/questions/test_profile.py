@@ -10,7 +10,7 @@ import pytest
 from bot.db.engine import Database
 from bot.db.questions import Answer, LeaderboardPoints, MemberStats
 from bot.guilds import get_settings
-from bot.questions import service
+from bot.questions import answering, service
 from bot.questions.bank import build_bank
 from bot.questions.profile import TopicAverage, profile
 from tests.helpers import claim_and_post
@@ -116,7 +116,7 @@ async def test_a_member_without_answers_has_an_empty_profile(db: Database) -> No
 
 async def test_points_from_an_adjustment_alone_are_not_empty(db: Database) -> None:
     async with db.session() as session:
-        await service.adjust_score(session, GUILD, BOB, 5, "talk", ALICE, NOW)
+        await answering.adjust_score(session, GUILD, BOB, 5, "talk", ALICE, NOW)
     data = await _profile(db, user_id=BOB)
     assert not data.empty and data.points == 5 and data.rank == 1 and data.weakest is None
 
@@ -130,9 +130,9 @@ async def test_profile_matches_what_the_answer_services_stored(db: Database) -> 
         await session.commit()
         await claim_and_post(session, bank, GUILD, NOW, force=True)
     async with db.session() as session:
-        daily = await service.submit_answer(session, bank, GUILD, ALICE, GOOD_ANSWER, NOW)
+        daily = await answering.submit_answer(session, bank, GUILD, ALICE, GOOD_ANSWER, NOW)
     async with db.session() as session:
-        practice = await service.practice_answer(
+        practice = await answering.practice_answer(
             session, question, GUILD, ALICE, "Just weight decay.", NOW
         )
     data = await _profile(db)

@@ -18,7 +18,7 @@ from bot.db.questions import (
     ScoreAdjustment,
 )
 from bot.errors import UserError
-from bot.questions import review, service
+from bot.questions import answering, review, service
 from bot.questions.bank import QuestionBank
 from bot.questions.points import answer_points
 from tests.helpers import claim_and_post
@@ -58,7 +58,9 @@ async def _answer(
     async with db.session() as session:
         await claim_and_post(session, bank, GUILD, day)
     async with db.session() as session:
-        await service.submit_answer(session, bank, GUILD, user_id, text, day + timedelta(minutes=5))
+        await answering.submit_answer(
+            session, bank, GUILD, user_id, text, day + timedelta(minutes=5)
+        )
     state = await review.review_state(db, GUILD, user_id, "overfit-lite")
     assert state is not None and not state.requested
     return state.answer_id
@@ -314,7 +316,7 @@ async def test_what_cannot_be_asked(db: Database, bank: QuestionBank) -> None:
         await _ask(db, bank, answer_id, note="x" * 501)
     assert info.value.key == "review.note_too_long" and info.value.params["length"] == 501
     async with db.session() as session:
-        await service.practice_answer(session, bank["overfit-lite"], GUILD, BOB, TEXT, DAY)
+        await answering.practice_answer(session, bank["overfit-lite"], GUILD, BOB, TEXT, DAY)
         practice_id = await session.scalar(select(Answer.id).where(Answer.user_id == BOB))
     assert practice_id is not None
     with pytest.raises(UserError, match=r"review\.practice"):
