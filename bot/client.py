@@ -35,6 +35,7 @@ from bot.interactions import client_of
 from bot.ledger import Occurrence
 from bot.onboarding import claim_greeting
 from bot.scheduling import Scheduler
+from bot.signals import SWEEP_JOB
 from bot.translator import CatalogTranslator
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class AiclubBot(commands.AutoShardedBot):
         if self._sweep_at is not None and self._sweep_at <= when:
             return
         self._sweep_at = when
-        self.scheduler.add_job("delivery:sweep", DateTrigger(when), self.sweep)
+        self.scheduler.add_job(SWEEP_JOB, DateTrigger(when), self.sweep)
 
     async def alert_admins(self, occurrence: Occurrence, reason: str, error: str) -> None:
         """Tell a guild's admins that a scheduled post failed: the alert channel set with

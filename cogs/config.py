@@ -17,6 +17,12 @@ from bot.i18n import t
 from bot.interactions import request_of
 from bot.questions.schedule import suggest_timezones
 from bot.questions.topics import TOPICS
+from bot.signals import (
+    DAILY_CONFIG_CHANGED,
+    DIGEST_CONFIG_CHANGED,
+    EVENT_CONFIG_CHANGED,
+    SETTINGS_SIGNALS,
+)
 from cogs._setup_ui import (
     SetupDraft,
     SetupView,
@@ -172,7 +178,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             for v in (channel, time, timezone, language, topic, role, expert_role, review_channel)
         )
         if changed:
-            self.bot.dispatch("daily_config_changed", request.guild_id)
+            self.bot.dispatch(DAILY_CONFIG_CHANGED, request.guild_id)
             embed.description = _saved_text(
                 lang, view.timezone, view.post_time, view.daily_channel_id, now
             )
@@ -223,7 +229,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             or t(lang, "events.settings_timezone_server", timezone=view.timezone),
         )
         if any(v is not None for v in (reminders, organiser_role, channel, timezone)):
-            self.bot.dispatch("event_config_changed", request.guild_id)
+            self.bot.dispatch(EVENT_CONFIG_CHANGED, request.guild_id)
             embed.description = t(lang, "events.settings_saved")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -267,7 +273,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Server setting
             ),
         )
         if any(v is not None for v in (channel, day, time)):
-            self.bot.dispatch("digest_config_changed", request.guild_id)
+            self.bot.dispatch(DIGEST_CONFIG_CHANGED, request.guild_id)
             embed.description = t(lang, "digest.settings_saved")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -353,7 +359,7 @@ class Config(commands.Cog):
         """Save the form, move the scheduled jobs, and show the summary with the first post."""
         request = await request_of(interaction)
         view = await self.bot.services.settings.apply_setup(request.guild_id, draft.choice())
-        for event in ("daily_config_changed", "digest_config_changed", "event_config_changed"):
+        for event in SETTINGS_SIGNALS:
             self.bot.dispatch(event, request.guild_id)
         lang = request.lang_with(view.language)
         usable = usable_in(interaction.guild)

@@ -20,6 +20,7 @@ from bot.ledger import Occurrence
 from bot.questions.topics import TOPICS
 from bot.ratelimit import RateLimiter
 from bot.scheduling import schedule_local_cron
+from bot.signals import digest_job
 from cogs._event_ui import when_text
 from cogs._question_ui import clip_lines
 from cogs._style import BRAND
@@ -171,7 +172,7 @@ class DigestCog(commands.Cog, name="Digest"):
         async def fire() -> None:
             await self.sender.run(guild_id)
 
-        schedule_local_cron(self.bot.scheduler, f"digest:{guild_id}", schedule.local_time, fire)
+        schedule_local_cron(self.bot.scheduler, digest_job(guild_id), schedule.local_time, fire)
 
     async def _send(self, claimed: ClaimedDigest, digest: Digest) -> int:
         channel = await self.bot.post_channel(claimed.channel_id)

@@ -29,6 +29,7 @@ from bot.i18n import t
 from bot.interactions import guild_id_of, request_of
 from bot.ledger import Occurrence
 from bot.mentions import MAX_PINGS, ping_users, pings_in
+from bot.signals import reminder_job
 from cogs._event_sync import NativeEvents
 from cogs._event_ui import (
     PreviewView,
@@ -89,11 +90,6 @@ def fallback_messages(lang: str, user_ids: list[int], text: str) -> list[str]:
     ]
 
 
-def reminder_job_id(event_id: int) -> str:
-    """The scheduler job that sends the event's next reminder."""
-    return f"events:reminders:{event_id}"
-
-
 def member_of(interaction: discord.Interaction) -> Member:
     """Who used a command, with their roles and Manage Events."""
     roles = getattr(interaction.user, "roles", [])
@@ -150,7 +146,7 @@ class Events(commands.Cog):
         claims = await self.events.claim_reminders(event_id)
         for occurrence in claims.occurrences:
             await self.bot.delivery.deliver(occurrence)
-        job_id = reminder_job_id(event_id)
+        job_id = reminder_job(event_id)
         if claims.next_due_at is None:
             self.bot.scheduler.remove_job(job_id)
             return
@@ -589,7 +585,7 @@ class Events(commands.Cog):
             t(request.lang, "events.cancelled", title=gone.title, count=len(cancelled.attendees)),
             ephemeral=True,
         )
-        self.bot.scheduler.remove_job(reminder_job_id(gone.id))
+        self.bot.scheduler.remove_job(reminder_job(gone.id))
         await self._refresh(gone.id)
         await self.native.cancel(gone)
         await self._notify(

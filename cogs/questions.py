@@ -22,6 +22,7 @@ from bot.questions import answering, service
 from bot.questions.daily import Adjusted, DailyQuestions
 from bot.questions.topics import TOPICS
 from bot.scheduling import schedule_local_cron
+from bot.signals import daily_post_job, reveal_job
 from cogs._question_ui import (
     AnswerButton,
     AnswerModal,
@@ -95,9 +96,7 @@ class Questions(commands.Cog):
         async def fire() -> None:
             await self.post_if_due(guild_id)
 
-        schedule_local_cron(
-            self.bot.scheduler, f"questions:daily:{guild_id}", schedule.local_time, fire
-        )
+        schedule_local_cron(self.bot.scheduler, daily_post_job(guild_id), schedule.local_time, fire)
 
     async def post_if_due(self, guild_id: int, *, force: bool = False) -> bool | None:
         """Claim and publish the guild's post if due (or forced): None if there was nothing
@@ -161,9 +160,7 @@ class Questions(commands.Cog):
         return thread.id
 
     def _schedule_reveal(self, post_id: int, deadline: datetime) -> None:
-        self.bot.scheduler.add_job(
-            f"questions:reveal:{post_id}", DateTrigger(deadline), self.reveal_due
-        )
+        self.bot.scheduler.add_job(reveal_job(post_id), DateTrigger(deadline), self.reveal_due)
 
     async def reveal_due(self) -> None:
         """Claim the reveal of every posted post past its deadline, then deliver each."""

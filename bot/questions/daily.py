@@ -3,7 +3,8 @@ scheduled post and reveal ask for, each call one unit of work.
 
 Built once per process with the database, the clock and the question bank (``bot.app``). The
 rules themselves live in ``bot.questions.service`` and ``bot.questions.answering`` (functions
-over a session); this object opens the session, so no cog does. Claims commit before anything is sent; no Discord call happens here.
+over a session); this object opens the session, so no cog does. Claims commit before anything
+is sent; no Discord call happens here.
 """
 
 from __future__ import annotations

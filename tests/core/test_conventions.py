@@ -1,9 +1,12 @@
-"""The seam between cogs and services, checked: cogs never open a session or commit."""
+"""Conventions, checked: cogs never open a session or commit; every signal is heard."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from bot.signals import SETTINGS_SIGNALS
+from tests.helpers import Sim
 
 COGS = Path(__file__).resolve().parents[2] / "cogs"
 # A cog reaching for the database itself: services own every session and transaction.
@@ -24,3 +27,8 @@ def test_the_check_sees_a_cog_that_opens_a_session() -> None:
     assert DATABASE_IN_COG.search("        async with self.bot.db.session() as session:")
     assert DATABASE_IN_COG.search("            await session.commit()")
     assert not DATABASE_IN_COG.search("        view = await self.bot.services.settings.overview(g)")
+
+
+async def test_every_settings_signal_has_a_listener(sim: Sim) -> None:
+    listeners = {name for cog in sim.bot.cogs.values() for name, _ in cog.get_listeners()}
+    assert {f"on_{signal}" for signal in SETTINGS_SIGNALS} <= listeners
