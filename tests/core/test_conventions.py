@@ -1,10 +1,16 @@
-"""Conventions, checked: cogs never open a session or commit; every signal is heard."""
+"""Conventions, checked: cogs never open a session or commit, reading commands write nothing,
+every signal is heard."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from bot.db.events import DigestConfig, EventConfig
+from bot.db.models import GuildSettings, MemberPrivacy
+from bot.db.questions import DailyConfig
 from bot.signals import SETTINGS_SIGNALS
 from tests.helpers import Sim
 
@@ -32,3 +38,21 @@ def test_the_check_sees_a_cog_that_opens_a_session() -> None:
 async def test_every_settings_signal_has_a_listener(sim: Sim) -> None:
     listeners = {name for cog in sim.bot.cogs.values() for name, _ in cog.get_listeners()}
     assert {f"on_{signal}" for signal in SETTINGS_SIGNALS} <= listeners
+
+
+async def test_reading_commands_write_nothing(sim: Sim) -> None:
+    alice, admin = sim.actors["alice"], sim.actors["admin"]
+    for actor, command, options in (
+        (alice, "help", {}),
+        (alice, "leaderboard", {}),
+        (alice, "profile view", {}),
+        (alice, "profile privacy", {}),
+        (alice, "question today", {}),
+        (alice, "event list", {}),
+        (admin, "config show", {}),
+        (admin, "digest preview", {}),
+    ):
+        await actor.slash(sim.general, command, **options)
+    async with sim.bot.db.session() as session:
+        for table in (GuildSettings, DailyConfig, EventConfig, DigestConfig, MemberPrivacy):
+            assert await session.scalar(select(func.count()).select_from(table)) == 0, table
