@@ -30,7 +30,7 @@ from bot.db import migrate
 from bot.db.engine import Database
 from bot.db.events import DigestConfig
 from bot.db.models import GuildSettings, ScheduledPost
-from bot.events.digest import ClaimedDigest, Digest, DigestSender
+from bot.digest.service import ClaimedDigest, Digest, DigestSender
 from bot.ratelimit import DISCORD_GLOBAL_LIMIT, RateLimiter
 
 DUE = datetime(2026, 12, 7, 9, 0, 30, tzinfo=UTC)  # Monday, 30 s into the due minute

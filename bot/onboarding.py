@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import ledger
 from bot.db.dml import execute_for_rowcount
 from bot.db.models import BotState, ScheduledPost
+from bot.digest import service as digests
 from bot.errors import UserError
-from bot.events import digest as digests
 from bot.events import service as events
 from bot.guilds import get_settings, read_settings
 from bot.questions import review

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.events import digest as digests
+from bot.digest import service as digests
 from bot.events import service as events
 from bot.guilds import get_settings, read_settings, set_language
 from bot.onboarding import Overview, SetupChoice, apply_setup, overview

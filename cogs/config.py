@@ -10,8 +10,8 @@ from discord.ext import commands
 
 from bot import onboarding
 from bot.client import ALERT_KINDS, AiclubBot
+from bot.digest import service as digests
 from bot.errors import UserError
-from bot.events import digest as digests
 from bot.events.timeparse import TimeParseError, parse_time_of_day
 from bot.i18n import t
 from bot.interactions import request_of

@@ -12,8 +12,8 @@ from discord.ext import commands
 
 from bot import ledger
 from bot.client import AiclubBot
-from bot.events import digest as digests
-from bot.events.digest import ClaimedDigest, Digest, DigestSender
+from bot.digest import service as digests
+from bot.digest.service import ClaimedDigest, Digest, DigestSender
 from bot.i18n import t
 from bot.interactions import request_of
 from bot.ledger import Occurrence

@@ -13,9 +13,10 @@ from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.db.models import ScheduledPost
 from bot.db.questions import Answer, LeaderboardPoints, QuestionPost
+from bot.digest import service as digest
+from bot.digest.service import ClaimedDigest, Digest, DigestSender
 from bot.errors import UserError
-from bot.events import digest, service
-from bot.events.digest import ClaimedDigest, Digest, DigestSender
+from bot.events import service
 from bot.guilds import get_settings
 from bot.questions.bank import QuestionBank
 from bot.ratelimit import RateLimiter
