@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import signal
 import sys
@@ -46,6 +47,32 @@ def _parse_start(text: str | None) -> datetime | None:
     return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
+def _parse_port(text: str | None, web: bool) -> int | None:
+    """``--port`` for ``--web`` (0: any free port); None without ``--web``."""
+    if not web:
+        if text is not None:
+            raise CliError("--port is the web page's port: add --web", exit_code=2)
+        return None
+    if text is None:
+        return 0
+    if not text.isdecimal() or int(text) > 65535:
+        raise CliError(
+            f"--port {text!r}: give a port number from 1 to 65535 (0: any free port)", exit_code=2
+        )
+    return int(text)
+
+
+def _check_web_runtime() -> None:
+    from bot.console.web import INSTALL_HINT, web_runtime_missing
+
+    missing = web_runtime_missing()
+    if missing:
+        raise CliError(
+            f"--web needs the web extra ({', '.join(missing)} missing): {INSTALL_HINT}",
+            exit_code=2,
+        )
+
+
 def _console_database(text: str) -> str:
     """``--database``: a URL, or an SQLite file (created when missing; kept between runs)."""
     if "://" in text:
@@ -78,6 +105,9 @@ def console(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
         start = _parse_start(args.start)
+        web_port = _parse_port(args.port, args.web)
+        if args.web:
+            _check_web_runtime()
         return asyncio.run(
             _holding_lock(
                 settings,
@@ -88,6 +118,9 @@ def console(args: argparse.Namespace) -> int:
                     script=script,
                     viewer_changes=viewer_changes,
                     raw=args.raw,
+                    web_port=web_port,
+                    # the page's address must reach a terminal or a pipe at once
+                    write=functools.partial(print, flush=True) if args.web else print,
                 ),
             )
         )
@@ -130,10 +163,19 @@ def run(args: argparse.Namespace) -> int:
     """Connect to Discord with AICLUB_DISCORD_TOKEN, or start the simulated guild without it."""
     settings = settings_or_exit()
     if settings.discord_token is None:
+        from bot.console.web import INSTALL_HINT, web_runtime_missing
+
+        args.web = args.web or not web_runtime_missing()
+        where = (
+            "as a web page (its address follows)"
+            if args.web
+            else f"here ({INSTALL_HINT} to see it as a web page)"
+        )
         print(
-            "No AICLUB_DISCORD_TOKEN set: starting the local simulated guild. To connect to "
-            "Discord, put AICLUB_DISCORD_TOKEN=<bot token> in .env (see README).",
+            f"No AICLUB_DISCORD_TOKEN set: starting the local simulated guild {where}. To connect "
+            "to Discord, put AICLUB_DISCORD_TOKEN=<bot token> in .env (see README).",
             file=sys.stderr,
+            flush=True,
         )
         return console(args)
     settings.configure_logging()
@@ -178,6 +220,14 @@ def _console_arguments(parser: argparse.ArgumentParser) -> None:
         "everyone); repeatable",
     )
     parser.add_argument("--raw", action="store_true", help="show <t:…> timestamps as sent")
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="also serve the guild as a web page on 127.0.0.1 (aiclub run does without a token)",
+    )
+    parser.add_argument(
+        "--port", metavar="PORT", help="the web page's port (default: any free port)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show the bot's log")
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +30,7 @@ from bot.console.script import ConsoleSyntaxError, parse_line
 from bot.console.session import ConsoleSession
 from bot.console.terminal import exit_at_once, quiet_native_stderr, stdin_lines
 from bot.console.timestamps import Viewer
+from bot.console.web import WebPage
 from bot.console.world import (
     MEMBERS,
     OWNER,
@@ -38,9 +46,14 @@ from bot.scheduling import SimulatedScheduler
 _RESUME_GAP = timedelta(seconds=1)
 
 
-async def _iterate(lines: list[str]) -> AsyncGenerator[str, None]:
+async def _iterate(
+    lines: list[str], then: AsyncIterator[str] | None = None
+) -> AsyncGenerator[str, None]:
     for line in lines:
         yield line
+    if then is not None:
+        async for line in then:
+            yield line
 
 
 def build_console_bot(settings: Settings, start: datetime) -> AiclubBot:
@@ -89,9 +102,13 @@ async def run_console(
     script: list[str] | None = None,
     viewer_changes: Mapping[str, Mapping[str, str]] | None = None,
     raw: bool = False,
+    web_port: int | None = None,
     write: Callable[[str], None] = print,
 ) -> int:
     """Run the simulated guild over ``script`` (or stdin); 1 if the bot raised unhandled errors.
+
+    With ``web_port`` (0: any free port) the guild is also served as a web page on 127.0.0.1
+    (bot.console.web): the script's lines run, then stdin's, until the page ends the session.
 
     A database kept from an earlier run resumes its world: the same guild, channels and member
     ids, at the simulated time it stopped (``start`` may only move it forward), each member
@@ -128,6 +145,7 @@ async def run_console(
                         script=script,
                         viewers=viewers,
                         raw=raw,
+                        web_port=web_port,
                         write=write,
                     )
                 except asyncio.CancelledError:  # Ctrl-C (the world is saved by now)
@@ -147,6 +165,7 @@ async def _run_session(
     script: list[str] | None,
     viewers: Mapping[str, Viewer] | None,
     raw: bool,
+    web_port: int | None,
     write: Callable[[str], None],
 ) -> int:
     """Print what the bot does for each line; save the world whatever happens."""
@@ -159,25 +178,75 @@ async def _run_session(
     if lag > timedelta():
         await env.advance_time(lag.total_seconds())
     scheduler.on_move = lambda delta: env.advance_time(delta.total_seconds())
+    assert bot.user is not None
+    await bot.user.edit(username="aiclub")  # SimCord names every bot TestBot
     session = ConsoleSession(env, bot, world, out_dir, write, viewers=viewers, raw=raw)
     write(
         f"aiclub console: guild {session.guild.name} with #{', #'.join(session.channels)}; "
         f"members @{', @'.join(session.actors)}; now {bot.clock.now():%Y-%m-%d %H:%M} UTC"
         + (" (resumed)" if resumed else "")
     )
-    lines = _iterate(script) if script is not None else stdin_lines(sys.stdin.isatty())
+    typed = stdin_lines(sys.stdin.isatty())
+    # on the web, the terminal takes lines after the script's
+    lines = typed if script is None else _iterate(script, typed if web_port is not None else None)
+    with member_locales(session.locale_of):
+        try:
+            if web_port is None:
+                await _read(lines, session, write)
+            else:
+                await _serve(env, session, web_port, lines, write)
+        finally:
+            await save_world(bot.db, world, bot.clock.now(), session.viewers)
+    return 1 if session.unhandled_errors else 0
+
+
+async def _serve(
+    env: simcord.Env,
+    session: ConsoleSession,
+    port: int,
+    lines: AsyncGenerator[str, None],
+    write: Callable[[str], None],
+) -> None:
+    """Serve the page while the lines run, until they end or the page ends the session."""
+    page = WebPage(env, list(session.actors.values()), port=port, write=write)
+    session.page = page
+    try:
+        await session.show(session.shown)
+        write(
+            "The terminal still takes console lines (:channel #events shows another channel); "
+            "Ctrl-C, or End preview session on the page, ends the session."
+        )
+        if await _first_of(_read(lines, session, write), page.wait_ended()) == 1:
+            write("The page ended the session.")
+    finally:
+        await page.close()
+
+
+async def _read(
+    lines: AsyncGenerator[str, None], session: ConsoleSession, write: Callable[[str], None]
+) -> None:
+    """Run each line until the end of input or :quit."""
     # aclosing: Ctrl-C during a command still restores the terminal and keeps the history
     async with contextlib.aclosing(lines):
-        with member_locales(session.locale_of):
+        async for line in lines:
             try:
-                async for line in lines:
-                    try:
-                        command = parse_line(line)
-                    except ConsoleSyntaxError as exc:
-                        write(f"error: {exc}")
-                        continue
-                    if command is not None and not await session.execute(command):
-                        break
-            finally:
-                await save_world(bot.db, world, bot.clock.now(), session.viewers)
-    return 1 if session.unhandled_errors else 0
+                command = parse_line(line)
+            except ConsoleSyntaxError as exc:
+                write(f"error: {exc}")
+                continue
+            if command is not None and not await session.execute(command):
+                break
+
+
+async def _first_of(*work: Awaitable[None]) -> int:
+    """Run ``work`` until one finishes (its error raised), cancel the rest; which one it was."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    first = next(task for task in tasks if task in done)
+    first.result()
+    return tasks.index(first)

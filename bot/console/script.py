@@ -91,11 +91,19 @@ class In:
     channel: str | None
 
 
+@dataclass(frozen=True)
+class Show:
+    """`:channel #events` — show that channel on the web page (`--web`); alone: list them."""
+
+    channel: str | None
+
+
 ConsoleCommand = (
-    Slash | Click | Choose | Submit | Advance | Now | Quit | SetLocale | SetTimezone | In
+    Slash | Click | Choose | Submit | Advance | Now | Quit | SetLocale | SetTimezone | In | Show
 )
 
-_TAKES_HASH = {":in", ":click", ":select"}  # `#events`, `#12` after these are not comments
+# `#events`, `#12` after these are not comments
+_TAKES_HASH = {":in", ":channel", ":click", ":select"}
 _DURATION = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -200,14 +208,14 @@ def parse_line(line: str) -> ConsoleCommand | None:
         return Now()
     if head == ":quit":
         return Quit()
-    if head == ":in":
+    if head in (":in", ":channel"):
         channel = " ".join(rest).lstrip("#").strip()  # a thread's name may have spaces
         if rest and not channel:
-            raise ConsoleSyntaxError("usage: :in #channel (or :in alone to list the channels)")
-        return In(channel or None)
+            raise ConsoleSyntaxError(f"usage: {head} #channel (alone: list the channels)")
+        return (In if head == ":in" else Show)(channel or None)
     raise ConsoleSyntaxError(
         f"unknown input {head!r}: type a /command, :advance, :now, :click, :select, "
-        ":submit, :in, :locale, :timezone or :quit"
+        ":submit, :in, :channel, :locale, :timezone or :quit"
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 import simcord
@@ -27,6 +27,7 @@ from bot.console.script import (
     Quit,
     SetLocale,
     SetTimezone,
+    Show,
     Slash,
     Submit,
 )
@@ -46,6 +47,16 @@ _FALSE = {"false", "no", "n", "0", "off"}
 
 class ConsoleInputError(Exception):
     """Input that Discord's client would refuse; printed, and the console carries on."""
+
+
+class ChannelPage(Protocol):
+    """A page that shows one channel at a time (`aiclub console --web`)."""
+
+    async def show(self, channel: simcord.ChannelHandle, profile: Viewer) -> None:
+        """Show ``channel``, with times in ``profile``'s language and timezone."""
+
+    async def refresh(self) -> None:
+        """Publish what changed since the last refresh."""
 
 
 class ConsoleSession:
@@ -81,6 +92,8 @@ class ConsoleSession:
         self._modals: dict[str, simcord.InteractionResult] = {}
         self._error_cursor = env.error_cursor
         self.unhandled_errors = 0
+        self.page: ChannelPage | None = None  # `--web`: the page shows self.shown
+        self.shown = "general"
         self._mark_seen()
 
     # -------------------------------------------------------------- dispatch
@@ -95,6 +108,8 @@ class ConsoleSession:
                 await self._advance(command.delta)
             elif isinstance(command, In):
                 self._move_to(command.channel)
+            elif isinstance(command, Show):
+                await self.show(command.channel)
             elif isinstance(command, SetLocale | SetTimezone):
                 self._set_viewer(command)
             elif isinstance(command, Slash):
@@ -108,6 +123,8 @@ class ConsoleSession:
         except (ConsoleInputError, simcord.SetupError, simcord.OptionError) as exc:
             self.write(f"error: {exc}")
         self.flush()
+        if self.page is not None:
+            await self.page.refresh()
         return True
 
     def _actor(self, name: str | None) -> simcord.MemberActor:
@@ -139,7 +156,7 @@ class ConsoleSession:
             self.viewers[command.user] = replace(viewer, timezone=command.timezone)
             self.write(f"@{command.user}'s timezone is now {command.timezone}")
 
-    def _text_channels(self) -> dict[str, simcord.ChannelHandle]:
+    def text_channels(self) -> dict[str, simcord.ChannelHandle]:
         """The guild's text channels and threads by name (threads the bot opened included)."""
         found: dict[str, simcord.ChannelHandle] = {}
         for name, channel in self.guild.channels.items():
@@ -148,16 +165,38 @@ class ConsoleSession:
                 found.setdefault(thread.name or str(thread.id), thread)
         return found
 
+    def _listing(self, marked: str, mark: str) -> str:
+        return ", ".join(
+            f"#{name} ({mark})" if name == marked else f"#{name}" for name in self.text_channels()
+        )
+
+    def _channel_named(self, name: str, marked: str, mark: str) -> simcord.ChannelHandle:
+        channel = self.text_channels().get(name)
+        if channel is None:
+            raise ConsoleInputError(f"no channel #{name}; channels: {self._listing(marked, mark)}")
+        return channel
+
     def _move_to(self, name: str | None) -> None:
-        channels = self._text_channels()
-        listing = ", ".join(f"#{n} (here)" if n == self.channel else f"#{n}" for n in channels)
         if name is None:
-            self.write(f"channels: {listing}")
+            self.write(f"channels: {self._listing(self.channel, 'here')}")
             return
-        if name not in channels:
-            raise ConsoleInputError(f"no channel #{name}; channels: {listing}")
+        self._channel_named(name, self.channel, "here")
         self.channel = name
         self.write(f"commands now run in #{name}")
+
+    async def show(self, name: str | None) -> None:
+        """Show channel ``name`` on the web page, in the owner's language and timezone (None:
+        list the channels)."""
+        if self.page is None:
+            raise ConsoleInputError(
+                ":channel picks the channel of the web page: start the console with --web"
+            )
+        if name is None:
+            self.write(f"channels: {self._listing(self.shown, 'on the page')}")
+            return
+        channel = self._channel_named(name, self.shown, "on the page")
+        await self.page.show(channel, self.viewers[OWNER])
+        self.shown = name
 
     async def _advance(self, delta: timedelta) -> None:
         scheduler = self.bot.scheduler
@@ -174,7 +213,7 @@ class ConsoleSession:
             name: self._convert(app_command, name, raw) for name, raw in command.options.items()
         }
         actor = self._acting(command.user)
-        channel = self._text_channels().get(self.channel) or self.channels["general"]
+        channel = self.text_channels().get(self.channel) or self.channels["general"]
         result = await actor.slash(channel, command.name, **options)
         self._remember_modal(command.user, result)
 
@@ -254,7 +293,7 @@ class ConsoleSession:
         if kind in (OptionType.user, OptionType.mentionable):
             return self._actor(raw.lstrip("@"))
         if kind is OptionType.channel:
-            channels = self._text_channels()
+            channels = self.text_channels()
             channel = channels.get(raw.lstrip("#"))
             if channel is None:
                 known = ", ".join(f"#{n}" for n in channels)

@@ -143,30 +143,30 @@ def test_a_running_bot_holds_its_database_for_its_lifetime(
     revision, _ = state(db_url)
     export = tmp_path / "empty.jsonl"
     assert run(monkeypatch, capsys, db_url, "db", "export", str(export))[0] == 0
-    bot = _console(db_url, tmp_path / "out", stdin=subprocess.PIPE)
-    assert bot.stdin is not None and bot.stdout is not None and bot.stderr is not None
-    try:
-        banner = bot.stdout.readline()  # the console is up: it took the lock before starting
-        assert banner.startswith("aiclub console:"), banner
+    with _console(db_url, tmp_path / "out", stdin=subprocess.PIPE) as bot:  # closes its pipes
+        assert bot.stdin is not None and bot.stdout is not None and bot.stderr is not None
+        try:
+            banner = bot.stdout.readline()  # the console is up: it took the lock before starting
+            assert banner.startswith("aiclub console:"), banner
 
-        with pytest.raises(DatabaseLockedError, match=f"pid {bot.pid}"):
-            asyncio.run(DatabaseLock(db_url).acquire())
-        for argv, needle in (
-            (["db", "downgrade", "base", "--yes"], "stop it before downgrading"),
-            (["db", "import", str(export)], "import into a database no bot uses"),
-        ):
-            code, out, err = run(monkeypatch, capsys, db_url, *argv)
-            assert code == 1 and out == ""
-            one_line_error(err, "a bot is running on", f"pid {bot.pid}", needle)
+            with pytest.raises(DatabaseLockedError, match=f"pid {bot.pid}"):
+                asyncio.run(DatabaseLock(db_url).acquire())
+            for argv, needle in (
+                (["db", "downgrade", "base", "--yes"], "stop it before downgrading"),
+                (["db", "import", str(export)], "import into a database no bot uses"),
+            ):
+                code, out, err = run(monkeypatch, capsys, db_url, *argv)
+                assert code == 1 and out == ""
+                one_line_error(err, "a bot is running on", f"pid {bot.pid}", needle)
 
-        second = _console(db_url, tmp_path / "out2", "--script", os.devnull)
-        second_out, second_err = second.communicate(timeout=300)
-        assert second.returncode == 1 and second_out == ""
-        one_line_error(second_err, "another aiclub process", f"pid {bot.pid}", "stop it first")
-    finally:
-        bot.stdin.close()
-        bot.wait(timeout=300)
-    assert bot.returncode == 0, bot.stderr.read()
+            second = _console(db_url, tmp_path / "out2", "--script", os.devnull)
+            second_out, second_err = second.communicate(timeout=300)
+            assert second.returncode == 1 and second_out == ""
+            one_line_error(second_err, "another aiclub process", f"pid {bot.pid}", "stop it first")
+        finally:
+            bot.stdin.close()
+            bot.wait(timeout=300)
+        assert bot.returncode == 0, bot.stderr.read()
     assert state(db_url)[0] == revision  # not downgraded
 
     async def free() -> None:  # the bot is gone, and so is its lock
