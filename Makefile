@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean i18n
+.PHONY: run test lint bench clean i18n screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "aiclub needs Python 3.11+")'
@@ -41,6 +41,11 @@ i18n: $(STAMP)
 		then rm $(POT).new; else mv $(POT).new $(POT); fi
 	$(BIN)/pybabel update -i $(POT) -d bot/i18n/locale -D aiclub --no-fuzzy-matching \
 		--ignore-obsolete --ignore-pot-creation-date
+
+# The README's pictures (docs/screenshots/*.png, en and zh) from `aiclub console --web`,
+# taken by Playwright with Debian's chromium (apt-get install chromium).
+screenshots: $(STAMP)
+	$(BIN)/python -m bot.console.screenshots --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) console-out .pytest_cache .ruff_cache .mypy_cache

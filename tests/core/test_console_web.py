@@ -14,15 +14,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import main
+from bot.console import screenshots
+from bot.console.screenshots import WebConsole
 from bot.console.script import Show, parse_line
 
 WAIT_MS = 120_000  # generous: the machine may be busy; a hang still ends
@@ -85,6 +84,21 @@ def test_run_without_a_token_starts_the_web_page(
     assert err.count("\n") == 1 and "starting the local simulated guild as a web page" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--chromium", "/nonexistent/chromium"], "no chromium at /nonexistent/chromium"),
+        (["--chromium", sys.executable, "--out", "/nonexistent/shots"], "/nonexistent does not"),
+    ],
+)
+def test_screenshots_refuse_bad_arguments_in_one_line(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert screenshots.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
 def test_port_in_use_is_one_line_and_fails() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -116,81 +130,6 @@ def _chromium() -> str:
     return found
 
 
-class WebConsole:
-    """`aiclub console --web` in a subprocess: lines typed into its terminal, its output read."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "console",
-                "--web",
-                "--start",
-                "2026-12-01T08:00Z",
-                "--locale",
-                "bob=zh-CN",
-                "--out",
-                str(tmp / "out"),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=tmp,
-        )
-        self.output = ""
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._changed:
-                self.output += line
-                self._changed.notify_all()
-
-    def wait_for(self, pattern: str, after: int = 0) -> re.Match[str]:
-        """The first match of ``pattern`` printed after offset ``after`` (bounded wait)."""
-        give_up = time.monotonic() + WAIT_MS / 1000
-        with self._changed:
-            while (found := re.compile(pattern).search(self.output, after)) is None:
-                assert self.process.poll() is None, self.output
-                assert time.monotonic() < give_up, self.output
-                self._changed.wait(1)
-        return found
-
-    def type(self, *lines: str) -> int:
-        """Type ``lines`` into the terminal; the output offset before them."""
-        assert self.process.stdin is not None
-        start = len(self.output)
-        self.process.stdin.write("".join(line + "\n" for line in lines))
-        self.process.stdin.flush()
-        return start
-
-    def url(self, channel: str, after: int = 0) -> str:
-        """The address of ``channel``'s page, printed after offset ``after``."""
-        return self.wait_for(rf"web page of #{channel}: (\S+)", after).group(1)
-
-    def current_url(self) -> str:
-        """The address of the page served now (the last one printed)."""
-        return re.findall(r"web page of #\S+: (\S+)", self.output)[-1]
-
-    def stop(self) -> int:
-        """End the session as a person does with Ctrl-D; its exit code."""
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            return self.process.wait(timeout=WAIT_MS / 1000)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self._reader.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = _chromium()
@@ -206,7 +145,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def console(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebConsole]:
-    web = WebConsole(tmp_path_factory.mktemp("web"))
+    tmp = tmp_path_factory.mktemp("web")
+    web = WebConsole(tmp, "--locale", "bob=zh-CN", "--out", str(tmp / "out"))
     try:
         web.url("general")
         yield web
@@ -250,8 +190,9 @@ def view_as(page: Any, member: str) -> None:
     settled(page)
 
 
-def slash(page: Any, command: str) -> None:
-    """Type ``command`` in the composer, pick it in the command list, send it."""
+def slash(page: Any, command: str, **options: str) -> None:
+    """Type ``command`` in the composer, pick it in the command list, fill ``options`` (each
+    added from the command's option list), send it."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     settled(page)
@@ -266,7 +207,14 @@ def slash(page: Any, command: str) -> None:
             if attempt == 2:
                 raise
     page.keyboard.press("Enter")  # picks the command
-    page.locator(".command-row[data-command-mode=true]").wait_for()
+    row = page.locator(".command-row[data-command-mode=true]")
+    row.wait_for()
+    for name, value in options.items():
+        choice = page.locator("[role=option]", has_text=f"{name}…")
+        if not choice.count():  # the option list is closed: open it
+            row.locator(".command-ghost").click()
+        choice.click()
+        row.locator(f".command-option-input[data-option={name}]").fill(value)
     page.keyboard.press("Enter")  # sends it
 
 
@@ -324,6 +272,14 @@ def test_going_on_an_event_changes_the_count(page: Any, console: WebConsole) -> 
         1, timeout=WAIT_MS
     )
     console.url("general", console.type(":channel #general"))
+
+
+def test_gan_image_is_loaded(page: Any) -> None:
+    slash(page, "/gan sample", count="4", seed="7")
+    page.get_by_text("Same seed, same picture · /gan sample count:4 seed:7").first.wait_for()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.embed-image')].some(i => i.naturalWidth > 0)"
+    )
 
 
 def test_ending_the_session_on_the_page_ends_the_console(page: Any, console: WebConsole) -> None:
