@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,9 @@ class Terminal:
         command = [sys.executable, "-m", "bot.cli", "console", "--start", "2026-12-01T08:00Z"]
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: becomes the console
+            # as at a keyboard, Ctrl-C interrupts: a suite started in the background (SIGINT
+            # ignored, which children inherit) must not leave the console deaf to it
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.execve(sys.executable, command, env)
         self.output = b""
 
