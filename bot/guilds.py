@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.base import Base
 from bot.db.models import GuildSettings
 from bot.i18n import LANGUAGES
 
@@ -58,3 +61,36 @@ async def set_language(
     settings.language = language
     settings.updated_at = now
     return settings
+
+
+ConfigT = TypeVar("ConfigT", bound=Base)
+DefaultConfig = Callable[[int, datetime], ConfigT]
+
+
+async def read_config(
+    session: AsyncSession,
+    model: type[ConfigT],
+    guild_id: int,
+    now: datetime,
+    default: DefaultConfig[ConfigT],
+) -> ConfigT:
+    """A guild's settings row of ``model``, or ``default`` (not added: reads never write)."""
+    return await session.get(model, guild_id) or default(guild_id, now)
+
+
+async def config_for_change(
+    session: AsyncSession,
+    model: type[ConfigT],
+    guild_id: int,
+    now: datetime,
+    default: DefaultConfig[ConfigT],
+) -> ConfigT:
+    """A guild's settings row of ``model`` for a change, created from ``default`` (after the
+    guild's own settings row it belongs to) on first use."""
+    await get_settings(session, guild_id, now)
+    row = await session.get(model, guild_id)
+    if row is None:
+        row = default(guild_id, now)
+        session.add(row)
+        await session.flush()
+    return row

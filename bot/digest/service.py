@@ -29,7 +29,7 @@ from bot.delivery import Delivery, Kind, Undeliverable
 from bot.errors import UserError
 from bot.events.rsvp import rsvp_counts
 from bot.events.service import upcoming_events
-from bot.guilds import get_settings, read_settings
+from bot.guilds import config_for_change, get_settings, read_config, read_settings
 from bot.ledger import Occurrence
 from bot.questions.bank import QuestionBank
 from bot.questions.leaderboard import leaderboard_page
@@ -58,18 +58,12 @@ def _default_digest_config(guild_id: int, now: datetime) -> DigestConfig:
 async def read_digest_config(session: AsyncSession, guild_id: int, now: datetime) -> DigestConfig:
     """The guild's digest settings, or the defaults (Monday 09:00, no channel; not added:
     reads never write)."""
-    return await session.get(DigestConfig, guild_id) or _default_digest_config(guild_id, now)
+    return await read_config(session, DigestConfig, guild_id, now, _default_digest_config)
 
 
 async def get_digest_config(session: AsyncSession, guild_id: int, now: datetime) -> DigestConfig:
     """The guild's digest settings for a change, created with defaults on first use."""
-    await get_settings(session, guild_id, now)
-    config = await session.get(DigestConfig, guild_id)
-    if config is None:
-        config = _default_digest_config(guild_id, now)
-        session.add(config)
-        await session.flush()
-    return config
+    return await config_for_change(session, DigestConfig, guild_id, now, _default_digest_config)
 
 
 async def configure_digest(

@@ -33,7 +33,7 @@ from bot.events.rules import (
 )
 from bot.events.timeparse import TimeParseError, parse_duration, read_start
 from bot.formatting import discord_timestamp
-from bot.guilds import get_settings, read_settings
+from bot.guilds import config_for_change, read_config, read_settings
 from bot.questions.schedule import ScheduleError, parse_timezone
 
 KINDS: tuple[str, ...] = ("talk", "contest", "seminar", "ama", "meetup")
@@ -54,18 +54,12 @@ def _default_event_config(guild_id: int, now: datetime) -> EventConfig:
 
 async def read_event_config(session: AsyncSession, guild_id: int, now: datetime) -> EventConfig:
     """The guild's event settings, or the defaults (not added: reads never write)."""
-    return await session.get(EventConfig, guild_id) or _default_event_config(guild_id, now)
+    return await read_config(session, EventConfig, guild_id, now, _default_event_config)
 
 
 async def get_event_config(session: AsyncSession, guild_id: int, now: datetime) -> EventConfig:
     """The guild's event settings for a change, created with defaults on first use."""
-    await get_settings(session, guild_id, now)
-    config = await session.get(EventConfig, guild_id)
-    if config is None:
-        config = _default_event_config(guild_id, now)
-        session.add(config)
-        await session.flush()
-    return config
+    return await config_for_change(session, EventConfig, guild_id, now, _default_event_config)
 
 
 async def configure_events(

@@ -25,7 +25,7 @@ from bot.db.questions import (
     QuestionPost,
 )
 from bot.errors import UserError
-from bot.guilds import get_settings, read_settings
+from bot.guilds import config_for_change, get_settings, read_config, read_settings
 from bot.i18n import LANGUAGES
 from bot.ledger import Occurrence
 from bot.questions.bank import Question, QuestionBank
@@ -55,18 +55,12 @@ def _default_daily_config(guild_id: int, now: datetime) -> DailyConfig:
 
 async def read_daily_config(session: AsyncSession, guild_id: int, now: datetime) -> DailyConfig:
     """The guild's daily-question settings, or the defaults (not added: reads never write)."""
-    return await session.get(DailyConfig, guild_id) or _default_daily_config(guild_id, now)
+    return await read_config(session, DailyConfig, guild_id, now, _default_daily_config)
 
 
 async def get_daily_config(session: AsyncSession, guild_id: int, now: datetime) -> DailyConfig:
     """The guild's daily-question settings for a change, created with defaults on first use."""
-    await get_settings(session, guild_id, now)
-    config = await session.get(DailyConfig, guild_id)
-    if config is None:
-        config = _default_daily_config(guild_id, now)
-        session.add(config)
-        await session.flush()
-    return config
+    return await config_for_change(session, DailyConfig, guild_id, now, _default_daily_config)
 
 
 async def configure_daily(
